@@ -1,0 +1,150 @@
+"""The catalog: SQLite under $BUDGETQA_HOME with reports and their chunks.
+
+The catalog is the source of truth for what is queryable: a chunk in the vector store that the
+catalog does not list is ignored. A changed report is swapped in one SQLite transaction, so a crash
+mid-ingest leaves the old version queryable.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+from ingest.model import Chunk, Report
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS reports (
+    doc_id TEXT PRIMARY KEY, title TEXT, year INTEGER, kind TEXT, department TEXT, path TEXT,
+    sha256 TEXT, encoding TEXT, pages INTEGER, n_chunks INTEGER, n_tables INTEGER, ingested_at REAL,
+    text TEXT, sections TEXT
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, ord INTEGER, title TEXT, section TEXT, page INTEGER,
+    kind TEXT, text TEXT, start INTEGER, "end" INTEGER, year INTEGER, report_kind TEXT,
+    table_title TEXT, unit TEXT, tokens TEXT
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+CHUNK_COLS = "chunk_id, doc_id, title, section, page, kind, text, start, \"end\", year, report_kind, table_title, unit"
+
+
+def _row_to_chunk(row: tuple) -> Chunk:
+    return Chunk(*row)
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self.db.executescript(SCHEMA)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self._extensions: list = []  # callables(db, report) run inside the swap transaction
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- reports -------------------------------------------------------------------------
+    def report_sha(self, doc_id: str) -> str | None:
+        row = self.db.execute("SELECT sha256 FROM reports WHERE doc_id=?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def doc_ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT doc_id FROM reports ORDER BY doc_id")]
+
+    def reports(self) -> list[dict]:
+        cols = "doc_id, title, year, kind, department, path, sha256, encoding, pages, n_chunks, n_tables, ingested_at"
+        rows = self.db.execute(f"SELECT {cols} FROM reports ORDER BY doc_id").fetchall()
+        names = [c.strip() for c in cols.split(",")]
+        return [dict(zip(names, r)) for r in rows]
+
+    def report_text(self, doc_id: str) -> str:
+        row = self.db.execute("SELECT text FROM reports WHERE doc_id=?", (doc_id,)).fetchone()
+        return row[0] if row else ""
+
+    def generation(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _bump(self) -> None:
+        self.db.execute(
+            "INSERT INTO meta(key, value) VALUES('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def add_extension(self, fn) -> None:  # noqa: ANN001
+        """Extra tables (facts) written in the same transaction as the chunks."""
+        self._extensions.append(fn)
+
+    def swap_report(self, report: Report, chunks: list[Chunk], tokens: list[list[str]]) -> None:
+        """Replace a report and all its chunks in one transaction."""
+        with self.db:
+            self.db.execute("DELETE FROM chunks WHERE doc_id=?", (report.doc_id,))
+            self.db.executemany(
+                f"INSERT INTO chunks({CHUNK_COLS}, ord, tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        c.chunk_id, c.doc_id, c.title, c.section, c.page, c.kind, c.text, c.start, c.end,
+                        c.year, c.report_kind, c.table_title, c.unit, i, json.dumps(tok, ensure_ascii=False),
+                    )
+                    for i, (c, tok) in enumerate(zip(chunks, tokens))
+                ],
+            )
+            sections = json.dumps([[s.title, s.level, list(s.path), s.page] for s in report.sections], ensure_ascii=False)
+            self.db.execute(
+                "INSERT OR REPLACE INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    report.doc_id, report.title, report.year, report.kind, report.department, report.path,
+                    report.sha256, report.encoding, report.pages, len(chunks), len(report.tables), time.time(),
+                    report.text, sections,
+                ),
+            )
+            for ext in self._extensions:
+                ext(self.db, report)
+            self._bump()
+
+    def drop_report(self, doc_id: str) -> list[str]:
+        ids = [r[0] for r in self.db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
+        with self.db:
+            self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+            self.db.execute("DELETE FROM reports WHERE doc_id=?", (doc_id,))
+            for ext in self._extensions:
+                ext(self.db, None, doc_id)
+            self._bump()
+        return ids
+
+    # --- chunks --------------------------------------------------------------------------
+    def chunk_ids(self, doc_id: str) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))}
+
+    def all_chunk_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT chunk_id FROM chunks")}
+
+    def chunks(self, ids: list[str]) -> dict[str, Chunk]:
+        out: dict[str, Chunk] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            q = f"SELECT {CHUNK_COLS} FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})"
+            for row in self.db.execute(q, part):
+                out[row[0]] = _row_to_chunk(row)
+        return out
+
+    def doc_chunks(self, doc_id: str) -> list[Chunk]:
+        q = f"SELECT {CHUNK_COLS} FROM chunks WHERE doc_id=? ORDER BY ord"
+        return [_row_to_chunk(r) for r in self.db.execute(q, (doc_id,))]
+
+    def all_tokens(self) -> tuple[list[str], list[list[str]], list[tuple[str, int | None, str]]]:
+        """BM25 entries: one per token list of a chunk (a table chunk has one per row too)."""
+        ids, toks, meta = [], [], []
+        for cid, tok, doc, year, kind in self.db.execute(
+            "SELECT chunk_id, tokens, doc_id, year, report_kind FROM chunks ORDER BY doc_id, ord"
+        ):
+            for unit in json.loads(tok):
+                ids.append(cid)
+                toks.append(unit)
+                meta.append((doc, year, kind))
+        return ids, toks, meta

@@ -1,0 +1,146 @@
+"""Dense (Chroma) and sparse (BM25 over jieba tokens) indexes of chunks.
+
+Chroma is always given embeddings explicitly: its default embedding function downloads a model,
+which fails offline.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.errors import BackendError
+from ingest.model import Chunk
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+_TOKEN_RE = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z]+|\d+(?:[.,]\d+)*%?")
+_STOP = set("的 了 和 与 及 是 在 为 对 等 中 其 个 年 之 或 并 将 由 按 以 于 有 无 也 被 从 向 所 把 这 那".split())
+
+
+def _jieba():  # noqa: ANN202
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def tokenize(text: str) -> list[str]:
+    """jieba words for Chinese, lower-cased words for English, numbers with separators removed."""
+    jb = _jieba()
+    out: list[str] = []
+    for piece in _TOKEN_RE.findall(text):
+        if "\u4e00" <= piece[0] <= "\u9fff":
+            out.extend(w for w in jb.lcut_for_search(piece) if w not in _STOP)
+        elif piece[0].isdigit():
+            out.append(piece.replace(",", ""))
+        else:
+            out.append(piece.lower())
+    return out
+
+
+class VectorStore:
+    """A Chroma collection per embedder, local (PersistentClient) or remote (HttpClient)."""
+
+    def __init__(self, path: Path, collection: str, url: str = "") -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        try:
+            if url:
+                m = re.match(r"^(https?)://([^:/]+)(?::(\d+))?", url)
+                if not m:
+                    raise BackendError(f"BUDGETQA_CHROMA_URL={url!r} is not a URL like http://127.0.0.1:8000")
+                self.client = chromadb.HttpClient(
+                    host=m.group(2), port=int(m.group(3) or 8000), ssl=m.group(1) == "https", settings=chroma_settings
+                )
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self.client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            self.col = self.client.get_or_create_collection(
+                collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
+        except BackendError:
+            raise
+        except Exception as exc:
+            where = url or str(path)
+            raise BackendError(f"cannot open the vector store at {where} ({type(exc).__name__}: {exc})") from None
+
+    def existing(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(ids), 1000):
+            found.update(self.col.get(ids=ids[i : i + 1000], include=[])["ids"])
+        return found
+
+    def upsert(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        for i in range(0, len(chunks), 1000):
+            part = chunks[i : i + 1000]
+            self.col.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=vectors[i : i + 1000].tolist(),
+                metadatas=[
+                    {"doc_id": c.doc_id, "year": c.year or 0, "report_kind": c.report_kind, "kind": c.kind}
+                    for c in part
+                ],
+            )
+
+    def delete(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), 1000):
+            if ids[i : i + 1000]:
+                self.col.delete(ids=ids[i : i + 1000])
+
+    def ids_for_doc(self, doc_id: str) -> list[str]:
+        return self.col.get(where={"doc_id": doc_id}, include=[])["ids"]
+
+    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
+        count = self.col.count()
+        if count == 0:
+            return []
+        res = self.col.query(
+            query_embeddings=[vector.tolist()], n_results=min(n, count), where=where or None, include=["distances"]
+        )
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+
+class SparseIndex:
+    """BM25 over the catalog's tokens, rebuilt when the catalog generation changes."""
+
+    def __init__(self, ids: list[str], tokens: list[list[str]], meta: list[tuple[str, int | None, str]], generation: int) -> None:
+        import bm25s
+
+        self.ids = ids
+        self.meta = meta
+        self.generation = generation
+        self.model = bm25s.BM25(k1=1.2, b=0.75)
+        vocab: dict[str, int] = {}
+        corpus_ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in tokens]
+        self.vocab = vocab
+        if ids:
+            self.model.index(bm25s.tokenization.Tokenized(ids=corpus_ids, vocab=vocab), show_progress=False)
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        known = [self.vocab[t] for t in dict.fromkeys(query_tokens) if t in self.vocab]
+        if not self.ids or not known:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return self.model.get_scores(known)
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)  # atomic: a reader never sees half a file
+
+    @staticmethod
+    def load(path: Path) -> "SparseIndex | None":
+        try:
+            with path.open("rb") as f:
+                return pickle.load(f)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None

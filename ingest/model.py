@@ -1,0 +1,167 @@
+"""The document model: typed values passed from ingest/ to rag/ to eval/ and ui/.
+
+Report -> Section -> Block (paragraph | table) -> Chunk; Table -> Fact; Answer -> Citation, CheckedNumber.
+Everything here is plain data (frozen where it can be) so it crosses module boundaries by value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+ReportKind = Literal["决算", "预算", "绩效自评", "other"]
+BlockKind = Literal["paragraph", "table"]
+ChunkKind = Literal["text", "table"]
+NumberStatus = Literal["verified", "in_text", "mismatch", "unsupported"]
+
+
+def content_hash(*parts: str, length: int = 16) -> str:
+    """Stable id from content: the same input always gives the same id, across runs and machines."""
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode("utf-8"))
+        h.update(b"\x1f")
+    return h.hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading in the report; `path` holds the titles from the top level down to this one."""
+
+    title: str
+    level: int
+    path: tuple[str, ...]
+    page: int | None = None
+
+    @property
+    def path_text(self) -> str:
+        return " > ".join(self.path)
+
+
+@dataclass(frozen=True)
+class TableData:
+    """A table as found: title, unit, header rows and cell rows (strings, as printed)."""
+
+    title: str
+    unit: str
+    header: tuple[tuple[str, ...], ...]
+    rows: tuple[tuple[str, ...], ...]
+    code: str = ""  # 公开01表 and the like
+    aligned: bool = True  # False when the source lost empty cells (pdftotext layout)
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: BlockKind
+    text: str
+    section_path: tuple[str, ...]
+    page: int | None
+    start: int  # character offsets into Report.text
+    end: int
+    table: TableData | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    doc_id: str
+    title: str
+    year: int | None
+    department: str
+    kind: ReportKind
+    path: str
+    sha256: str
+    text: str  # the normalized text every offset points into
+    encoding: str
+    pages: int
+    sections: tuple[Section, ...]
+    blocks: tuple[Block, ...]
+
+    @property
+    def tables(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind == "table"]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    title: str  # report title
+    section: str  # "第三部分 > 一、… > （一）…"
+    page: int | None
+    kind: ChunkKind
+    text: str
+    start: int
+    end: int
+    year: int | None = None
+    report_kind: str = "other"
+    table_title: str = ""
+    unit: str = ""
+
+    def embed_text(self) -> str:
+        """What the embedder and BM25 see: the passage with where it stands, so
+        "清城区…政府性基金" finds the right report's passage even when the passage omits its name."""
+        return f"{self.title}\n{self.section}\n{self.text}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One table cell with its row and column labels."""
+
+    doc_id: str
+    table_id: str
+    table_title: str
+    row_label: str
+    code: str
+    column: str  # column path, "本年支出 > 基本支出"
+    value: Decimal
+    unit: str  # as printed: 万元 / 元 / % / ""
+    value_yuan: Decimal | None  # normalized to 元 for money
+    page: int | None
+    source: str  # the row as printed
+    flagged: bool = False  # numbers kept, columns not aligned with confidence
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    section: str
+    page: int | None
+    chunk_id: str
+    kind: str
+    text: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class CheckedNumber:
+    text: str
+    value: Decimal
+    unit: str
+    status: NumberStatus
+    source: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    chunk: Chunk
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    mode: Literal["extractive", "llm"]
+    abstained: bool
+    citations: tuple[Citation, ...]
+    retrieved: tuple[Retrieved, ...]
+    numbers: tuple[CheckedNumber, ...] = ()
+    notes: tuple[str, ...] = ()

@@ -1,0 +1,152 @@
+"""A file on disk → Report. Pure apart from reading the file."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from pathlib import Path
+
+from ingest.chunking import render_table
+from ingest.decode import decode_text
+from ingest.errors import DocumentError
+from ingest.lines import Line, strip_markdown, text_to_lines
+from ingest.model import Report, ReportKind
+from ingest.structure import events_to_blocks, lines_to_events
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+PDF_SUFFIXES = {".pdf"}
+SUPPORTED = TEXT_SUFFIXES | PDF_SUFFIXES
+
+
+def guess_kind(*texts: str) -> ReportKind:
+    joined = " ".join(texts)
+    if "绩效" in joined or "自评" in joined or "jixiao" in joined:
+        return "绩效自评"
+    if "决算" in joined or "juesuan" in joined:
+        return "决算"
+    if "预算" in joined or "yusuan" in joined:
+        return "预算"
+    return "other"
+
+
+def guess_title(lines: list[Line], stem: str) -> str:
+    """The report's own title: the first of its opening lines naming a 决算/预算/自评 report."""
+    for ln in lines[:40]:
+        text = strip_markdown(ln.text.strip())[0]
+        compact = re.sub(r"\s+", "", text)
+        if 4 <= len(compact) <= 60 and re.search(r"(决算|预算|自评报告|绩效)", compact) and "表" not in compact[-2:]:
+            if not re.match(r"^[一二三四五六七八九十]+、", compact):
+                return re.sub(r"(?<=[\u4e00-\u9fff（）])\s+(?=[\u4e00-\u9fff（）])", "", text).strip()
+    return stem
+
+
+ORG = re.compile(
+    r"(?:[\u4e00-\u9fff]{2,4}[省市])?[\u4e00-\u9fff]{2,4}[市区县](?:人民政府)?[\u4e00-\u9fff]{2,16}?"
+    r"(?:局|委员会|办公室|办事处|工作部|部|中心|院|委)"
+)
+ORG_LABEL = re.compile(r"(?:预算主管部门|预算单位|部门名称|单位名称|部门|单位)\s*[：:]\s*([\u4e00-\u9fff（）()]{4,40})")
+KIND_TITLES = {"决算": "部门决算", "预算": "部门预算", "绩效自评": "部门整体支出绩效自评报告", "other": "报告"}
+
+
+def find_org(text: str) -> str:
+    """The department a report is about: a labelled line ("预算主管部门：…") or the name it uses most."""
+    for m in ORG_LABEL.finditer(text[:5000]):
+        if ORG.search(m.group(1)):
+            return ORG.search(m.group(1)).group(0)  # type: ignore[union-attr]
+    names = Counter(m.group(0) for m in ORG.finditer(text[:8000]))
+    return names.most_common(1)[0][0] if names else ""
+
+
+def complete_title(title: str, stem: str, text: str, year: int | None, kind: str) -> str:
+    """Titles without the department ("部门整体支出绩效自评报告") or missing (text starts at 第一部分)
+    get the department the report names for itself, so every citation says whose report it is."""
+    if ORG.search(title):
+        return title
+    org = find_org(text)
+    if not org:
+        return title
+    base = title if title != stem else KIND_TITLES[kind]
+    common = 0
+    while common < min(len(org), len(base)) and org[common] == base[common]:
+        common += 1
+    if common >= 2:  # "上海市普陀区" + "2025年区级部门预算": say the place once
+        base = base[common:]
+    year_part = f"{year}年度" if year and str(year) not in base else ""
+    return f"{org}{year_part}{base}"
+
+
+def guess_year(title: str, stem: str, text: str) -> int | None:
+    for source in (title, stem, text[:3000]):
+        m = re.search(r"(20[0-4]\d)\s*年?", source)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def guess_department(title: str) -> str:
+    d = re.sub(r"20\d\d\s*年度?|部门决算|部门预算|单位决算|单位预算|部门整体支出绩效自评报告|绩效自评报告|决算|预算", "", title)
+    return d.strip(" 　:：")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def report_from_lines(
+    lines: list[Line], *, doc_id: str, path: str, sha256: str, encoding: str, pages: int
+) -> Report:
+    events = lines_to_events(lines)
+    text, sections, blocks = events_to_blocks(events, render_table)
+    title = guess_title(lines, doc_id)
+    year = guess_year(title, doc_id, text)
+    kind = guess_kind(title, doc_id)
+    title = complete_title(title, doc_id, text, year, kind)
+    return Report(
+        doc_id=doc_id,
+        title=title,
+        year=year,
+        department=guess_department(title),
+        kind=kind,
+        path=path,
+        sha256=sha256,
+        text=text,
+        encoding=encoding,
+        pages=pages,
+        sections=tuple(sections),
+        blocks=tuple(blocks),
+    )
+
+
+def parse_text_bytes(data: bytes, *, doc_id: str, path: str, sha256: str = "") -> Report:
+    text, encoding = decode_text(data, path)
+    lines = text_to_lines(text)
+    if not lines:
+        raise DocumentError(path, "the file has no text; re-export it from the source document")
+    pages = max((ln.page or 0 for ln in lines), default=0)
+    return report_from_lines(
+        lines,
+        doc_id=doc_id,
+        path=path,
+        sha256=sha256 or hashlib.sha256(data).hexdigest(),
+        encoding=encoding,
+        pages=pages,
+    )
+
+
+def parse_file(path: Path) -> Report:
+    """Read one report. Raises DocumentError with the file's name and what to do about it."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise DocumentError(str(path), f"unsupported file type {suffix!r}; budgetqa reads .pdf, .txt and .md")
+    if not path.is_file():
+        raise DocumentError(str(path), "no such file")
+    if suffix in PDF_SUFFIXES:
+        from ingest.pdf import parse_pdf  # pdfplumber is imported only when a PDF is read
+
+        return parse_pdf(path)
+    return parse_text_bytes(path.read_bytes(), doc_id=path.stem, path=str(path))

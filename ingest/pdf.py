@@ -1,0 +1,225 @@
+"""PDF → pages → lines (+ tables) through pdfplumber's text layer.
+
+Lines are rebuilt from characters, not taken from extract_text: these reports set digits in another
+font on a shifted baseline, and pdfplumber's own line clustering puts "减少 万元" and "56.95" on two
+lines. A character joins a line when its vertical centre falls inside the line's band.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import DocumentError
+from ingest.lines import PAGE_NUMBER, UNIT_LINE, Line
+from ingest.model import Report, TableData
+from ingest.parse import report_from_lines, sha256_file
+from ingest.text_tables import _is_header_row
+
+MARGIN = 0.07  # top/bottom share of the page where running headers and page numbers live
+
+
+def _cluster_lines(chars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    lines: list[dict[str, Any]] = []
+    for ch in sorted(chars, key=lambda c: (round(c["top"], 1), c["x0"])):
+        if not ch["text"].strip():
+            continue
+        mid = (ch["top"] + ch["bottom"]) / 2
+        for ln in reversed(lines[-4:]):
+            tol = 0.15 * (ln["bottom"] - ln["top"])
+            if ln["top"] - tol <= mid <= ln["bottom"] + tol:
+                ln["chars"].append(ch)
+                break
+        else:
+            lines.append({"top": ch["top"], "bottom": ch["bottom"], "chars": [ch]})
+    return [sorted(ln["chars"], key=lambda c: c["x0"]) for ln in lines]
+
+
+def _line_text(chars: list[dict[str, Any]]) -> str:
+    out = []
+    prev = None
+    for ch in chars:
+        if prev is not None:
+            gap = ch["x0"] - prev["x1"]
+            size = max(prev["size"], ch["size"], 1)
+            if gap > 0.6 * size:
+                out.append(" ")
+        out.append(ch["text"])
+        prev = ch
+    return "".join(out).strip()
+
+
+def _in_box(ch: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = box
+    cx = (ch["x0"] + ch["x1"]) / 2
+    cy = (ch["top"] + ch["bottom"]) / 2
+    return x0 - 1 <= cx <= x1 + 1 and top - 1 <= cy <= bottom + 1
+
+
+def _clean_cell(cell: str | None) -> str:
+    if cell is None:
+        return ""
+    # Wrapped cells: a line break inside a CJK label is not a space.
+    cell = re.sub(r"(?<=[\u4e00-\u9fff（）()])\s*\n\s*(?=[\u4e00-\u9fff（）()])", "", cell)
+    return re.sub(r"\s+", " ", cell).strip()
+
+
+def _table_data(rows: list[list[str | None]]) -> TableData | None:
+    cleaned = [tuple(_clean_cell(c) for c in r) for r in rows]
+    cleaned = [r for r in cleaned if any(r)]
+    if len(cleaned) < 2:
+        return None
+    header: list[tuple[str, ...]] = []
+    body: list[tuple[str, ...]] = []
+    for r in cleaned:
+        if not body and _is_header_row(r):
+            header.append(r)
+        else:
+            body.append(r)
+    return TableData(title="", unit="", header=tuple(header), rows=tuple(body))
+
+
+def page_items(page: Any, page_no: int) -> list[tuple[float, Line]]:
+    """One page → (top, Line) items in reading order: text lines and whole tables."""
+    items: list[tuple[float, Line]] = []
+    boxes = []
+    for t in page.find_tables():
+        data = _table_data(t.extract())
+        if data is None:
+            continue
+        boxes.append(t.bbox)
+        items.append((t.bbox[1], Line("", page_no, table=data)))
+    chars = [c for c in page.chars if not any(_in_box(c, b) for b in boxes)]
+    height = float(page.height)
+    for chars_of_line in _cluster_lines(chars):
+        text = _line_text(chars_of_line)
+        if not text:
+            continue
+        top = min(c["top"] for c in chars_of_line)
+        bottom = max(c["bottom"] for c in chars_of_line)
+        in_margin = top > height * (1 - MARGIN) or bottom < height * MARGIN
+        if in_margin and (PAGE_NUMBER.match(text) or text.isdigit()):
+            continue
+        sizes = sorted(c["size"] for c in chars_of_line)
+        meta = {"margin": in_margin, "size": round(sizes[len(sizes) // 2], 1)}
+        items.append((top, Line(text, page_no, meta=meta)))
+    items.sort(key=lambda it: it[0])
+    return items
+
+
+def _drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
+    """A line in the page margin that repeats on a third or more of the pages is a running header/footer."""
+    if len(pages) < 3:
+        return pages
+    counts = Counter(ln.text for page in pages for ln in page if ln.meta.get("margin"))
+    running = {t for t, n in counts.items() if n >= max(2, len(pages) // 3)}
+    return [[ln for ln in page if not (ln.meta.get("margin") and ln.text in running)] for page in pages]
+
+
+def _merge_continued(lines: list[Line]) -> list[Line]:
+    """A table at the top of a page with no title, right after a table with as many columns,
+    continues it (header printed again → dropped)."""
+    out: list[Line] = []
+    for ln in lines:
+        prev = out[-1] if out else None
+        if (
+            ln.table is not None
+            and prev is not None
+            and prev.table is not None
+            and prev.page is not None
+            and ln.page == prev.page + 1
+            and ln.meta.get("first_on_page")
+            and _width(ln.table) == _width(prev.table)
+        ):
+            t_prev, t = prev.table, ln.table
+            rows = [r for r in t.rows if r not in t_prev.header]
+            head_extra = [h for h in t.header if h not in t_prev.header]
+            merged = TableData(
+                title=t_prev.title,
+                unit=t_prev.unit,
+                header=t_prev.header,
+                rows=t_prev.rows + tuple(head_extra) + tuple(rows),
+                code=t_prev.code,
+            )
+            out[-1] = Line("", prev.page, table=merged, meta=prev.meta)
+            continue
+        out.append(ln)
+    return out
+
+
+def _width(t: TableData) -> int:
+    return max((len(r) for r in t.header + t.rows), default=0)
+
+
+def pdf_lines(path: Path) -> tuple[list[Line], int]:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    try:
+        pdf = pdfplumber.open(path)
+    except PDFPasswordIncorrect:
+        raise DocumentError(str(path), "the PDF is encrypted; remove the password and ingest again") from None
+    except (PDFSyntaxError, Exception) as exc:  # pdfminer raises several types for broken files
+        if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
+            raise DocumentError(str(path), "the PDF is encrypted; remove the password and ingest again") from None
+        raise DocumentError(
+            str(path), f"not a readable PDF ({type(exc).__name__}); the file is truncated or not a PDF"
+        ) from None
+    pages: list[list[Line]] = []
+    with pdf:
+        try:
+            n_pages = len(pdf.pages)
+            for i, page in enumerate(pdf.pages, start=1):
+                items = [ln for _, ln in page_items(page, i)]
+                body = [ln for ln in items if not (ln.meta.get("margin") and ln.table is None and False)]
+                for ln in body:
+                    if ln.table is not None:
+                        ln.meta["first_on_page"] = all(
+                            x.table is None and x.meta.get("margin") for x in body[: body.index(ln)]
+                        )
+                        break
+                pages.append(body)
+        except DocumentError:
+            raise
+        except Exception as exc:
+            raise DocumentError(
+                str(path), f"the PDF is damaged or truncated ({type(exc).__name__}: {exc}); re-download it"
+            ) from None
+    if n_pages == 0:
+        raise DocumentError(str(path), "the PDF has no pages; re-download it")
+    pages = _drop_running_lines(pages)
+    text_chars = sum(len(ln.text) for page in pages for ln in page) + sum(
+        1 for page in pages for ln in page if ln.table is not None
+    )
+    if text_chars < 20 * max(1, n_pages // 4) and text_chars < 200:
+        raise DocumentError(
+            str(path),
+            "the PDF has no text layer (a scan?); run OCR on it first (e.g. `ocrmypdf in.pdf out.pdf`)",
+        )
+    lines = _merge_continued([ln for page in pages for ln in page])
+    # Headings without a numbering marker ("名词解释") stand out by their size.
+    weights = Counter()
+    for ln in lines:
+        if ln.table is None:
+            weights[ln.meta.get("size", 0)] += len(ln.text)
+    body_size = weights.most_common(1)[0][0] if weights else 0
+    for ln in lines:
+        if ln.table is None and body_size and ln.meta.get("size", 0) >= body_size * 1.15:
+            ln.meta["big"] = True
+    for ln in lines:
+        if ln.table is not None and not ln.table.unit:
+            ln.meta.setdefault("unit", "")
+        m = UNIT_LINE.search(ln.text)
+        if m:
+            ln.meta["unit"] = m.group(2)
+    return lines, n_pages
+
+
+def parse_pdf(path: Path) -> Report:
+    lines, n_pages = pdf_lines(path)
+    return report_from_lines(
+        lines, doc_id=path.stem, path=str(path), sha256=sha256_file(path), encoding="pdf", pages=n_pages
+    )

@@ -1,0 +1,218 @@
+"""Ingest: files → reports → chunks → catalog + vector store + BM25. Idempotent and crash-safe.
+
+Order for a changed file: vectors for new chunks are added first, then the catalog swaps the report
+in one transaction, then vectors no longer listed are deleted. The catalog decides what is
+queryable, so a crash at any point leaves either the old or the new version answering.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from ingest.catalog import Catalog
+from ingest.chunking import chunk_report
+from ingest.embed import Embedder, collection_name, make_embedder
+from ingest.errors import BadInputError, DocumentError
+from ingest.index import SparseIndex, VectorStore, tokenize
+from ingest.model import Chunk, Report
+from ingest.parse import SUPPORTED, parse_file, sha256_file
+from ingest.settings import Settings
+
+EMBED_BATCH = 64
+
+
+@dataclass
+class IngestResult:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[DocumentError] = field(default_factory=list)
+    pages: int = 0
+    chunks_embedded: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+def collect_files(paths: list[Path]) -> tuple[list[Path], list[DocumentError]]:
+    files: list[Path] = []
+    errors: list[DocumentError] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED))
+        elif p.is_file():
+            if p.suffix.lower() in SUPPORTED:
+                files.append(p)
+            else:
+                errors.append(DocumentError(str(p), f"unsupported file type {p.suffix!r}; budgetqa reads .pdf, .txt and .md"))
+        else:
+            raise BadInputError(f"{p}: no such file or folder; give a report file or a folder of reports")
+    return files, errors
+
+
+def _parse_job(path: str) -> tuple[str, Report | None, DocumentError | None]:
+    try:
+        return path, parse_file(Path(path)), None
+    except DocumentError as exc:
+        return path, None, exc
+    except Exception as exc:  # one broken file must not stop the batch
+        return path, None, DocumentError(path, f"could not be read ({type(exc).__name__}: {exc})")
+
+
+class Store:
+    """Everything under $BUDGETQA_HOME: catalog, vectors, BM25. Backends are opened lazily."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.catalog = Catalog(settings.db_path)
+        self._embedder: Embedder | None = None
+        self._vectors: VectorStore | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    @property
+    def vectors(self) -> VectorStore:
+        if self._vectors is None:
+            name = collection_name(self.settings.embedder)
+            self._vectors = VectorStore(self.settings.chroma_path, name, self.settings.chroma_url)
+        return self._vectors
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    # ------------------------------------------------------------------------------------
+    def _plan(self, files: list[Path], result: IngestResult) -> list[Path]:
+        """Files whose content changed (or are new); unchanged ones are skipped without parsing."""
+        todo: list[Path] = []
+        seen: dict[str, Path] = {}
+        for f in files:
+            doc_id = f.stem
+            if doc_id in seen:
+                result.errors.append(
+                    DocumentError(str(f), f"doc_id {doc_id!r} is already used by {seen[doc_id]}; rename one of the files")
+                )
+                continue
+            seen[doc_id] = f
+            try:
+                sha = sha256_file(f)
+            except OSError as exc:
+                result.errors.append(DocumentError(str(f), f"cannot be read ({exc.strerror})"))
+                continue
+            if self.catalog.report_sha(doc_id) == sha:
+                result.unchanged.append(doc_id)
+            else:
+                todo.append(f)
+        return todo
+
+    def _parsed(self, todo: list[Path]) -> Iterator[tuple[str, Report | None, DocumentError | None]]:
+        if len(todo) <= 1 or sum(1 for f in todo if f.suffix.lower() == ".pdf") < 2:
+            for f in todo:
+                yield _parse_job(str(f))
+            return
+        # PDFs parse in worker processes while this one embeds what is already parsed.
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            yield from pool.map(_parse_job, [str(f) for f in todo])
+
+    def ingest(
+        self,
+        paths: list[Path],
+        prune: bool = False,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> IngestResult:
+        result = IngestResult()
+        files, errors = collect_files(paths)
+        result.errors.extend(errors)
+        todo = self._plan(files, result)
+        total = len(todo)
+        for i, (path, report, error) in enumerate(self._parsed(todo), start=1):
+            if progress:
+                progress(Path(path).name, i, total)
+            if error is not None or report is None:
+                result.errors.append(error or DocumentError(path, "could not be read"))
+                continue
+            existed = self.catalog.report_sha(report.doc_id) is not None
+            self._store_report(report, result)
+            (result.updated if existed else result.added).append(report.doc_id)
+            result.pages += report.pages
+        if prune:
+            present = {f.stem for f in files}
+            for doc_id in self.catalog.doc_ids():
+                if doc_id not in present:
+                    self.vectors.delete(self.catalog.drop_report(doc_id))
+                    result.removed.append(doc_id)
+        if result.changed or not self.settings.bm25_path.exists():
+            self.rebuild_sparse()
+        return result
+
+    def _store_report(self, report: Report, result: IngestResult) -> None:
+        chunks = chunk_report(report)
+        old_ids = self.catalog.chunk_ids(report.doc_id) | set(self.vectors.ids_for_doc(report.doc_id))
+        new_ids = [c.chunk_id for c in chunks]
+        have = self.vectors.existing(new_ids)
+        missing = [c for c in chunks if c.chunk_id not in have]
+        self._embed_and_add(missing)
+        result.chunks_embedded += len(missing)
+        tokens = [sparse_units(c) for c in chunks]
+        self.catalog.swap_report(report, chunks, tokens)
+        stale = sorted(old_ids - set(new_ids))
+        if stale:
+            self.vectors.delete(stale)
+
+    def _embed_and_add(self, chunks: list[Chunk]) -> None:
+        for i in range(0, len(chunks), EMBED_BATCH):
+            part = chunks[i : i + EMBED_BATCH]
+            vectors = self.embedder.embed([c.embed_text() for c in part])
+            self.vectors.upsert(part, vectors)
+
+    def rebuild_sparse(self) -> SparseIndex:
+        ids, tokens, meta = self.catalog.all_tokens()
+        index = SparseIndex(ids, tokens, meta, self.catalog.generation())
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        index.save(self.settings.bm25_path)
+        return index
+
+    def sparse(self) -> SparseIndex:
+        index = SparseIndex.load(self.settings.bm25_path)
+        if index is None or index.generation != self.catalog.generation():
+            index = self.rebuild_sparse()
+        return index
+
+
+def sparse_units(chunk: Chunk) -> list[list[str]]:
+    """Token lists BM25 indexes for a chunk: the whole chunk, and for tables each row with the
+    table's title, so "科学技术支出是多少" finds its row inside a long table."""
+    units = [tokenize(chunk.embed_text())]
+    if chunk.kind == "table":
+        head = tokenize(f"{chunk.title} {chunk.table_title}")
+        for line in chunk.text.split("\n")[1:]:
+            if line and not line.startswith("表头："):
+                units.append(head + tokenize(line))
+    return units
+
+
+def tqdm_progress() -> Callable[[str, int, int], None]:
+    """A progress bar on stderr; silent when stderr is not a terminal and the batch is small."""
+    from tqdm import tqdm
+
+    bar: dict[str, object] = {}
+
+    def update(name: str, i: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, unit="file", file=sys.stderr, desc="ingest", leave=True)
+        b = bar["bar"]
+        b.set_postfix_str(name[:40])  # type: ignore[attr-defined]
+        b.update(1)  # type: ignore[attr-defined]
+        if i == total:
+            b.close()  # type: ignore[attr-defined]
+
+    return update

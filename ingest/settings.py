@@ -1,0 +1,85 @@
+"""One settings object, read from the environment at the edges (CLI, web app, tests)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping
+
+from ingest.errors import BadInputError
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = Path(".budgetqa")
+    embedder: str = "use-m3"  # use-m3 | st:<name or path> | openai:<model>
+    chroma_url: str = ""  # set → talk to a Chroma server instead of the local PersistentClient
+    openai_base_url: str = ""  # for openai: embeddings
+    openai_api_key: str = ""
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 60.0
+    top_k: int = 5
+    max_upload_mb: int = 50
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "catalog.sqlite"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def bm25_path(self) -> Path:
+        return self.home / "bm25.pkl"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.home / "uploads"
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
+    def with_(self, **kw: object) -> "Settings":
+        return replace(self, **kw)  # type: ignore[arg-type]
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadInputError(f"{name}={raw!r} is not a whole number; set it to e.g. {default}") from None
+    if value <= 0:
+        raise BadInputError(f"{name}={raw!r} must be positive; set it to e.g. {default}")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    g = lambda name, default="": env.get("BUDGETQA_" + name, default)  # noqa: E731
+    try:
+        timeout = float(g("LLM_TIMEOUT", "60"))
+    except ValueError:
+        raise BadInputError(
+            f"BUDGETQA_LLM_TIMEOUT={g('LLM_TIMEOUT')!r} is not a number of seconds; set it to e.g. 60"
+        ) from None
+    return Settings(
+        home=Path(g("HOME", ".budgetqa")),
+        embedder=g("EMBEDDER", "use-m3"),
+        chroma_url=g("CHROMA_URL"),
+        openai_base_url=g("OPENAI_BASE_URL", g("LLM_BASE_URL")),
+        openai_api_key=g("OPENAI_API_KEY", g("LLM_API_KEY")),
+        llm_base_url=g("LLM_BASE_URL"),
+        llm_model=g("LLM_MODEL"),
+        llm_api_key=g("LLM_API_KEY"),
+        llm_timeout=timeout,
+        top_k=_int(env, "BUDGETQA_TOP_K", 5),
+        max_upload_mb=_int(env, "BUDGETQA_MAX_UPLOAD_MB", 50),
+    )

@@ -1,0 +1,139 @@
+"""Hybrid retrieval: dense (Chroma) + sparse (BM25) fused by reciprocal rank, with filters and
+report scoping from the question ("清城区…" → that report's passages first)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ingest.errors import BadInputError
+from ingest.index import tokenize
+from ingest.model import Chunk, Retrieved
+from ingest.pipeline import Store
+
+RRF_K = 60
+POOL = 40
+
+
+@dataclass(frozen=True)
+class Filters:
+    doc_ids: tuple[str, ...] = ()
+    year: int | None = None
+    kind: str | None = None
+
+
+def _aliases(doc: dict) -> set[str]:
+    """Names a question may use for a report: places and department words of its title, and the
+    pinyin parts of its doc_id for English questions."""
+    title = doc.get("title") or ""
+    names: set[str] = set()
+    for m in re.finditer(r"[\u4e00-\u9fff]{2,4}?[省市区县]", title):
+        names.add(m.group(0))
+    dept = re.sub(r"^.*?[市区县](?:人民政府)?", "", doc.get("department") or title)
+    dept = re.sub(r"\d{4}.*$", "", dept)
+    if 2 <= len(dept) <= 16:
+        names.add(dept)
+    for short, long in (("工信局", "工业和信息化局"), ("财政局", "财政局"), ("司法局", "司法局"), ("商务委", "商务委员会"),
+                        ("规资局", "规划和自然资源局"), ("福利院", "福利院"), ("科工商信局", "科技工业商务和信息化局"),
+                        ("政府办", "人民政府办公室"), ("社工部", "社会工作部")):
+        if long in title:
+            names.add(short)
+    for part in doc["doc_id"].split("-"):
+        if part.isalpha() and len(part) >= 4:
+            names.add(part.lower())
+    return names
+
+
+class Retriever:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.reports = {r["doc_id"]: r for r in store.catalog.reports()}
+        if not self.reports:
+            raise BadInputError(f"no reports indexed under {store.settings.home}; run `budgetqa ingest` first")
+        self.sparse = store.sparse()
+        self._aliases = {d: _aliases(r) for d, r in self.reports.items()}
+        self._catalog_ids = set(self.sparse.ids)
+
+    def check_doc(self, doc_id: str) -> None:
+        if doc_id not in self.reports:
+            known = ", ".join(sorted(self.reports)[:8])
+            raise BadInputError(f"unknown doc_id {doc_id!r}; known reports: {known} (see `budgetqa docs`)")
+
+    def scope(self, question: str) -> tuple[str, ...]:
+        """Reports the question names. Each matched name scores by how few reports share it; a year
+        in the question must match. Empty when the question names none."""
+        q = question.lower()
+        years = {int(y) for y in re.findall(r"(20\d\d)", question)}
+        scores: dict[str, float] = {}
+        for doc_id, names in self._aliases.items():
+            hits = [n for n in names if n in q or n in question]
+            if not hits:
+                continue
+            share = {n: sum(1 for other in self._aliases.values() if n in other) for n in hits}
+            scores[doc_id] = sum(1.0 / share[n] for n in hits)
+        if not scores:
+            return ()
+        if years:
+            with_year = {d: s for d, s in scores.items() if self.reports[d].get("year") in years}
+            scores = with_year or scores
+        best = max(scores.values())
+        return tuple(sorted(d for d, s in scores.items() if s >= best - 1e-9))
+
+    def retrieve(self, question: str, top_k: int = 5, filters: Filters = Filters(), auto_scope: bool = True) -> list[Retrieved]:
+        for d in filters.doc_ids:
+            self.check_doc(d)
+        doc_ids = filters.doc_ids or (self.scope(question) if auto_scope else ())
+        allowed = self._allowed(doc_ids, filters)
+        dense = self._dense(question, doc_ids, filters)
+        sparse = self._sparse(question, allowed)
+        fused: dict[str, float] = {}
+        for ranking in (dense, sparse):
+            for rank, (cid, _) in enumerate(ranking):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        ranked = sorted(fused.items(), key=lambda kv: -kv[1])
+        ids = [cid for cid, _ in ranked if cid in self._catalog_ids][: max(top_k * 3, top_k)]
+        chunks = self.store.catalog.chunks(ids)
+        out = [Retrieved(chunks[cid], round(score, 6)) for cid, score in ranked if cid in chunks]
+        return out[: max(top_k * 3, top_k)]
+
+    def _allowed(self, doc_ids: tuple[str, ...], f: Filters) -> np.ndarray | None:
+        if not doc_ids and f.year is None and f.kind is None:
+            return None
+        return np.array(
+            [
+                (not doc_ids or doc in doc_ids) and (f.year is None or year == f.year) and (f.kind is None or kind == f.kind)
+                for doc, year, kind in self.sparse.meta
+            ],
+            dtype=bool,
+        )
+
+    def _dense(self, question: str, doc_ids: tuple[str, ...], f: Filters) -> list[tuple[str, float]]:
+        clauses: list[dict] = []
+        if doc_ids:
+            clauses.append({"doc_id": {"$in": list(doc_ids)}})
+        if f.year is not None:
+            clauses.append({"year": f.year})
+        if f.kind is not None:
+            clauses.append({"report_kind": f.kind})
+        where = clauses[0] if len(clauses) == 1 else ({"$and": clauses} if clauses else None)
+        vec = self.store.embedder.embed([question])[0]
+        return self.store.vectors.query(vec, POOL, where)
+
+    def _sparse(self, question: str, allowed: np.ndarray | None) -> list[tuple[str, float]]:
+        scores = self.sparse.scores(tokenize(question))
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        if not len(scores):
+            return []
+        top = np.argsort(-scores)[: POOL * 4]
+        out: dict[str, float] = {}  # a chunk counts once, at its best row
+        for i in top:
+            if scores[i] <= 0 or len(out) >= POOL:
+                break
+            out.setdefault(self.sparse.ids[i], float(scores[i]))
+        return list(out.items())
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        return self.store.catalog.chunks([chunk_id]).get(chunk_id)

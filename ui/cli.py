@@ -1,0 +1,193 @@
+"""The `budgetqa` command. Library errors become one line on stderr (exit 2 for bad input)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+from ingest.errors import BackendError, BadInputError, BudgetQAError
+from ingest.model import Answer
+from ingest.settings import Settings, load_settings
+
+DEFAULT_CORPUS = Path("corpus")
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, Decimal):
+        return float(o)
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(type(o).__name__)
+
+
+def dump_json(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default)
+
+
+def answer_to_dict(a: Answer) -> dict[str, Any]:
+    return {
+        "question": a.question,
+        "answer": a.answer,
+        "mode": a.mode,
+        "abstained": a.abstained,
+        "citations": [asdict(c) for c in a.citations],
+        "retrieved": [
+            {"chunk_id": r.chunk.chunk_id, "doc_id": r.chunk.doc_id, "score": r.score, "text": r.chunk.text,
+             "section": r.chunk.section, "page": r.chunk.page}
+            for r in a.retrieved
+        ],
+        "numbers": [
+            {"text": n.text, "value": n.value, "unit": n.unit, "status": n.status, "source": n.source, "note": n.note}
+            for n in a.numbers
+        ],
+        "notes": list(a.notes),
+    }
+
+
+def _where(c: Any) -> str:
+    page = f"第{c.page}页" if c.page else "页码不详"
+    return f"《{c.title}》 {c.section or '（无章节）'} · {page}"
+
+
+def print_answer(a: Answer, out=sys.stdout) -> None:  # noqa: ANN001
+    print(a.answer, file=out)
+    if a.numbers:
+        marks = {"verified": "✓", "in_text": "✓", "mismatch": "✗", "unsupported": "?"}
+        print("\n数字核对：", file=out)
+        for n in a.numbers:
+            print(f"  {marks[n.status]} {n.text}  {n.status}  {n.note}", file=out)
+    if a.citations:
+        print("\n引用：", file=out)
+        for c in a.citations:
+            print(f"[{c.n}] {_where(c)}", file=out)
+            print(f"    「{c.quote}」", file=out)
+    if a.abstained and a.retrieved:
+        print("\n最接近的段落：", file=out)
+        for i, r in enumerate(a.retrieved[:5], start=1):
+            snippet = r.chunk.text.replace("\n", " ")[:120]
+            print(f"  {i}. {_where(r.chunk)}\n     {snippet}", file=out)
+
+
+# --- commands ------------------------------------------------------------------------------
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.pipeline import Store, tqdm_progress
+
+    paths = [Path(p) for p in args.paths] or [DEFAULT_CORPUS]
+    store = Store(settings)
+    t0 = time.perf_counter()
+    result = store.ingest(paths, prune=args.prune, progress=tqdm_progress())
+    dt = time.perf_counter() - t0
+    for err in result.errors:
+        print(f"error: {err}", file=sys.stderr)
+    print(
+        f"ingested {len(result.added)} new, {len(result.updated)} updated, {len(result.unchanged)} unchanged, "
+        f"{len(result.removed)} removed; {result.chunks_embedded} chunks embedded; "
+        f"{len(result.errors)} file(s) failed; {dt:.1f}s"
+    )
+    store.close()
+    return 1 if result.errors and not (result.added or result.updated or result.unchanged) else 0
+
+
+def _qa(settings: Settings):  # noqa: ANN202
+    from rag.service import QA
+
+    return QA(settings)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    qa = _qa(settings)
+    answer = qa.ask(args.question, tuple(args.doc or ()), args.top_k)
+    if args.json:
+        print(dump_json(answer_to_dict(answer)))
+    else:
+        print_answer(answer)
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.catalog import Catalog
+
+    if not settings.db_path.exists():
+        raise BadInputError(f"no index under {settings.home}; run `budgetqa ingest` first")
+    reports = Catalog(settings.db_path).reports()
+    if args.json:
+        print(dump_json(reports))
+        return 0
+    if not reports:
+        print("no reports indexed; run `budgetqa ingest`")
+    for r in reports:
+        print(
+            f"{r['doc_id']}\t{r['title']}\t{r['year'] or '-'}\t{r['kind']}\t"
+            f"{r['pages']} pages\t{r['n_chunks']} chunks\t{r['n_tables']} tables"
+        )
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "ingest": cmd_ingest,
+    "ask": cmd_ask,
+    "docs": cmd_docs,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="budgetqa", description="Cited, number-checked answers over Chinese budget reports.")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("ingest", help="read reports (PDF/TXT/MD) into the index")
+    s.add_argument("paths", nargs="*", help="files or folders (default: corpus/)")
+    s.add_argument("--prune", action="store_true", help="drop reports whose file is gone")
+    s = sub.add_parser("ask", help="ask a question")
+    s.add_argument("question")
+    s.add_argument("--doc", action="append", help="restrict to a report (doc_id); repeatable")
+    s.add_argument("--top-k", type=int, default=None)
+    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("docs", help="list indexed reports")
+    s.add_argument("--json", action="store_true")
+    for extra in EXTRA_PARSERS:
+        extra(sub)
+    return p
+
+
+EXTRA_PARSERS: list[Callable[[Any], None]] = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    _register_extras()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors exit 2 already
+        return int(exc.code or 0)
+    try:
+        settings = load_settings()
+        return COMMANDS[args.command](args, settings)
+    except BadInputError as exc:
+        print(f"budgetqa: {exc}", file=sys.stderr)
+        return 2
+    except BackendError as exc:
+        print(f"budgetqa: {exc}", file=sys.stderr)
+        return 3
+    except BudgetQAError as exc:
+        print(f"budgetqa: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("budgetqa: interrupted", file=sys.stderr)
+        return 130
+
+
+def _register_extras() -> None:
+    """Commands of later modules (tables, check, audit, locate, eval, serve) add themselves here."""
+    try:
+        from ui import cli_extra  # noqa: F401
+    except ImportError:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
