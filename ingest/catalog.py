@@ -29,7 +29,7 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
-CHUNK_COLS = "chunk_id, doc_id, title, section, page, kind, text, start, \"end\", year, report_kind, table_title, unit"
+CHUNK_COLS = 'chunk_id, doc_id, title, section, page, kind, text, start, "end", year, report_kind, table_title, unit'
 
 
 def _row_to_chunk(row: tuple) -> Chunk:
@@ -60,7 +60,7 @@ class Catalog:
         cols = "doc_id, title, year, kind, department, path, sha256, encoding, pages, n_chunks, n_tables, ingested_at"
         rows = self.db.execute(f"SELECT {cols} FROM reports ORDER BY doc_id").fetchall()
         names = [c.strip() for c in cols.split(",")]
-        return [dict(zip(names, r)) for r in rows]
+        return [dict(zip(names, r, strict=True)) for r in rows]
 
     def report_text(self, doc_id: str) -> str:
         row = self.db.execute("SELECT text FROM reports WHERE doc_id=?", (doc_id,)).fetchone()
@@ -88,19 +88,45 @@ class Catalog:
                 f"INSERT INTO chunks({CHUNK_COLS}, ord, tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     (
-                        c.chunk_id, c.doc_id, c.title, c.section, c.page, c.kind, c.text, c.start, c.end,
-                        c.year, c.report_kind, c.table_title, c.unit, i, json.dumps(tok, ensure_ascii=False),
+                        c.chunk_id,
+                        c.doc_id,
+                        c.title,
+                        c.section,
+                        c.page,
+                        c.kind,
+                        c.text,
+                        c.start,
+                        c.end,
+                        c.year,
+                        c.report_kind,
+                        c.table_title,
+                        c.unit,
+                        i,
+                        json.dumps(tok, ensure_ascii=False),
                     )
-                    for i, (c, tok) in enumerate(zip(chunks, tokens))
+                    for i, (c, tok) in enumerate(zip(chunks, tokens, strict=True))
                 ],
             )
-            sections = json.dumps([[s.title, s.level, list(s.path), s.page] for s in report.sections], ensure_ascii=False)
+            sections = json.dumps(
+                [[s.title, s.level, list(s.path), s.page] for s in report.sections], ensure_ascii=False
+            )
             self.db.execute(
                 "INSERT OR REPLACE INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    report.doc_id, report.title, report.year, report.kind, report.department, report.path,
-                    report.sha256, report.encoding, report.pages, len(chunks), len(report.tables), time.time(),
-                    report.text, sections,
+                    report.doc_id,
+                    report.title,
+                    report.year,
+                    report.kind,
+                    report.department,
+                    report.path,
+                    report.sha256,
+                    report.encoding,
+                    report.pages,
+                    len(chunks),
+                    len(report.tables),
+                    time.time(),
+                    report.text,
+                    sections,
                 ),
             )
             for ext in self._extensions:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ingest.model import Block, Chunk, Report, TableData, content_hash
 
 MIN_CHARS = 300
 MAX_CHARS = 600
 TABLE_MAX_CHARS = 1500
+NOTE = re.compile(r"^(注|说明|备注)\s*[：:0-9１-９]")
 SENTENCE_END = re.compile(r"(?<=[。！？；!?])")
 
 
@@ -103,7 +105,14 @@ def chunk_report(report: Report) -> list[Chunk]:
         add("text", text, group[0], group[-1].end)
         group.clear()
 
+    last_table = False
     for block in report.blocks:
+        if last_table and NOTE.match(block.text) and chunks and chunks[-1].kind == "table":
+            # "注：本表反映…" belongs to the table above it, not to a passage of its own.
+            prev = chunks.pop()
+            chunks.append(replace(prev, text=prev.text + "\n" + block.text, end=block.end))
+            continue
+        last_table = block.kind == "table"
         if block.kind == "table" and block.table is not None:
             flush()
             for piece in _table_pieces(block.table):

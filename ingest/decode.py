@@ -11,20 +11,36 @@ _BOMS = (
 )
 
 
+def _plausible(text: str) -> float:
+    """Share of characters a Chinese report is made of: CJK, CJK punctuation, full-width forms, ASCII."""
+    if not text:
+        return 0.0
+    ok = sum(
+        1
+        for ch in text
+        if "\u4e00" <= ch <= "\u9fff"
+        or "\u3000" <= ch <= "\u303f"
+        or "\uff00" <= ch <= "\uffef"
+        or " " <= ch <= "~"
+        or ch in "\n\r\t“”‘’…—·"
+    )
+    return ok / len(text)
+
+
 def _looks_utf16(data: bytes) -> str | None:
-    """UTF-16 without a BOM: every other byte is NUL for ASCII-heavy text, or
-    decoding gives mostly CJK. Check both byte orders on a sample."""
-    sample = data[:4000]
-    if len(sample) < 4 or len(sample) % 2:
+    """UTF-16 without a BOM: pick the byte order whose decoding reads as Chinese/ASCII text."""
+    if len(data) < 4 or len(data) % 2:
         return None
-    even_nuls = sample[1::2].count(0)
-    odd_nuls = sample[0::2].count(0)
-    half = len(sample) // 2
-    if even_nuls > half * 0.3 and odd_nuls < half * 0.05:
-        return "utf-16-le"
-    if odd_nuls > half * 0.3 and even_nuls < half * 0.05:
-        return "utf-16-be"
-    return None
+    sample = data[:8000]
+    best, best_share = None, 0.0
+    for enc in ("utf-16-le", "utf-16-be"):
+        try:
+            share = _plausible(sample.decode(enc))
+        except UnicodeDecodeError:
+            continue
+        if share > best_share:
+            best, best_share = enc, share
+    return best if best_share > 0.95 else None
 
 
 def decode_text(data: bytes, path: str) -> tuple[str, str]:

@@ -59,7 +59,9 @@ class SentenceTransformerEmbedder:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - depends on the install
-            raise BackendError(f"embedder st:{model} needs sentence-transformers: pip install sentence-transformers ({exc})") from None
+            raise BackendError(
+                f"embedder st:{model} needs sentence-transformers: pip install sentence-transformers ({exc})"
+            ) from None
         try:
             self._model = SentenceTransformer(model, device="cpu")
         except Exception as exc:
@@ -68,7 +70,8 @@ class SentenceTransformerEmbedder:
                 "give a local directory with the model files (no model hub is reachable offline)"
             ) from None
         self.name = "st:" + model
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim() or 0)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -102,9 +105,13 @@ class OpenAIEmbedder:
             rows = sorted(payload["data"], key=lambda d: d["index"])
             v = _normalize(np.array([r["embedding"] for r in rows], dtype=np.float32))
         except urllib.error.HTTPError as exc:
-            raise BackendError(f"embeddings endpoint {self._url} answered HTTP {exc.code}; check the URL, model and API key") from None
+            raise BackendError(
+                f"embeddings endpoint {self._url} answered HTTP {exc.code}; check the URL, model and API key"
+            ) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise BackendError(f"embeddings endpoint {self._url} is unreachable ({exc}); is the server running?") from None
+            raise BackendError(
+                f"embeddings endpoint {self._url} is unreachable ({exc}); is the server running?"
+            ) from None
         except (KeyError, ValueError, TypeError):
             raise BackendError(f"embeddings endpoint {self._url} sent a malformed response") from None
         self.dim = v.shape[1]

@@ -106,13 +106,15 @@ class VectorStore:
         res = self.col.query(
             query_embeddings=[vector.tolist()], n_results=min(n, count), where=where or None, include=["distances"]
         )
-        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
 
 class SparseIndex:
     """BM25 over the catalog's tokens, rebuilt when the catalog generation changes."""
 
-    def __init__(self, ids: list[str], tokens: list[list[str]], meta: list[tuple[str, int | None, str]], generation: int) -> None:
+    def __init__(
+        self, ids: list[str], tokens: list[list[str]], meta: list[tuple[str, int | None, str]], generation: int
+    ) -> None:
         import bm25s
 
         self.ids = ids
@@ -138,7 +140,7 @@ class SparseIndex:
         tmp.replace(path)  # atomic: a reader never sees half a file
 
     @staticmethod
-    def load(path: Path) -> "SparseIndex | None":
+    def load(path: Path) -> SparseIndex | None:
         try:
             with path.open("rb") as f:
                 return pickle.load(f)

@@ -20,7 +20,9 @@ HEADING_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^[（(]\s*\d{1,2}\s*[）)]"),
     re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]"),
 )
-PAGE_NUMBER = re.compile(r"^[-—–－]\s*\d{1,4}\s*[-—–－]$|^第\s*\d{1,4}\s*页(\s*[,，/共]\s*\d+\s*页?)?$|^\d{1,4}\s*/\s*\d{1,4}$")
+PAGE_NUMBER = re.compile(
+    r"^[-—–－]\s*\d{1,4}\s*[-—–－]$|^第\s*\d{1,4}\s*页(\s*[,，/共]\s*\d+\s*页?)?$|^\d{1,4}\s*/\s*\d{1,4}$"
+)
 TOC_MARK = re.compile(r"^目\s*录$")
 TABLE_TITLE = re.compile(r"(表|表[（(]续[）)])$")
 TABLE_CODE = re.compile(r"^(公开\s*\d+\s*表|表\s*\d+(-\d+)?)$")

@@ -85,7 +85,9 @@ def guess_year(title: str, stem: str, text: str) -> int | None:
 
 
 def guess_department(title: str) -> str:
-    d = re.sub(r"20\d\d\s*年度?|部门决算|部门预算|单位决算|单位预算|部门整体支出绩效自评报告|绩效自评报告|决算|预算", "", title)
+    d = re.sub(
+        r"20\d\d\s*年度?|部门决算|部门预算|单位决算|单位预算|部门整体支出绩效自评报告|绩效自评报告|决算|预算", "", title
+    )
     return d.strip(" 　:：")
 
 
@@ -97,9 +99,7 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def report_from_lines(
-    lines: list[Line], *, doc_id: str, path: str, sha256: str, encoding: str, pages: int
-) -> Report:
+def report_from_lines(lines: list[Line], *, doc_id: str, path: str, sha256: str, encoding: str, pages: int) -> Report:
     events = lines_to_events(lines)
     text, sections, blocks = events_to_blocks(events, render_table)
     title = guess_title(lines, doc_id)

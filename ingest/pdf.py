@@ -163,7 +163,8 @@ def pdf_lines(path: Path) -> tuple[list[Line], int]:
     except PDFPasswordIncorrect:
         raise DocumentError(str(path), "the PDF is encrypted; remove the password and ingest again") from None
     except (PDFSyntaxError, Exception) as exc:  # pdfminer raises several types for broken files
-        if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
+        inner = exc.args[0] if exc.args else exc  # pdfplumber wraps pdfminer's exception
+        if isinstance(inner, PDFPasswordIncorrect) or "encrypt" in type(inner).__name__.lower():
             raise DocumentError(str(path), "the PDF is encrypted; remove the password and ingest again") from None
         raise DocumentError(
             str(path), f"not a readable PDF ({type(exc).__name__}); the file is truncated or not a PDF"

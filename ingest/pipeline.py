@@ -7,11 +7,13 @@ queryable, so a crash at any point leaves either the old or the new version answ
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from ingest.catalog import Catalog
 from ingest.chunking import chunk_report
@@ -50,7 +52,9 @@ def collect_files(paths: list[Path]) -> tuple[list[Path], list[DocumentError]]:
             if p.suffix.lower() in SUPPORTED:
                 files.append(p)
             else:
-                errors.append(DocumentError(str(p), f"unsupported file type {p.suffix!r}; budgetqa reads .pdf, .txt and .md"))
+                errors.append(
+                    DocumentError(str(p), f"unsupported file type {p.suffix!r}; budgetqa reads .pdf, .txt and .md")
+                )
         else:
             raise BadInputError(f"{p}: no such file or folder; give a report file or a folder of reports")
     return files, errors
@@ -99,7 +103,9 @@ class Store:
             doc_id = f.stem
             if doc_id in seen:
                 result.errors.append(
-                    DocumentError(str(f), f"doc_id {doc_id!r} is already used by {seen[doc_id]}; rename one of the files")
+                    DocumentError(
+                        str(f), f"doc_id {doc_id!r} is already used by {seen[doc_id]}; rename one of the files"
+                    )
                 )
                 continue
             seen[doc_id] = f
@@ -119,9 +125,18 @@ class Store:
             for f in todo:
                 yield _parse_job(str(f))
             return
-        # PDFs parse in worker processes while this one embeds what is already parsed.
-        with ProcessPoolExecutor(max_workers=2) as pool:
-            yield from pool.map(_parse_job, [str(f) for f in todo])
+        # PDFs parse in worker processes while this one embeds what is already parsed. Spawned, not
+        # forked: this process may already run embedder and Chroma threads.
+        done: set[str] = set()
+        try:
+            with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+                for item in pool.map(_parse_job, [str(f) for f in todo]):
+                    done.add(item[0])
+                    yield item
+        except BrokenProcessPool:  # a worker died (out of memory, a crashing PDF): finish here
+            for f in todo:
+                if str(f) not in done:
+                    yield _parse_job(str(f))
 
     def ingest(
         self,

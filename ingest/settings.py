@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
 
 from ingest.errors import BadInputError
 
@@ -44,7 +44,7 @@ class Settings:
     def llm_configured(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
 
-    def with_(self, **kw: object) -> "Settings":
+    def with_(self, **kw: object) -> Settings:
         return replace(self, **kw)  # type: ignore[arg-type]
 
 

@@ -223,7 +223,12 @@ def lines_to_events(lines: list[Line]) -> list[_Event]:
             flush_para()
             region, region_kind = [Line(ln.text, ln.page)], "tab"
             continue
-        if is_table_title(text) or (UNIT_LINE.search(text) or TABLE_CONTEXT.match(text)) and len(text) < 60 or table_code([text]):
+        if (
+            is_table_title(text)
+            or (UNIT_LINE.search(text) or TABLE_CONTEXT.match(text))
+            and len(text) < 60
+            or table_code([text])
+        ):
             flush_para()
             real_title = is_table_title(text) and not table_code([text])
             if real_title and any(is_table_title(p.text) and not table_code([p.text]) for p in pending):
@@ -246,7 +251,13 @@ def lines_to_events(lines: list[Line]) -> list[_Event]:
         if _is_heading(text, level) or (hashes or big) and not level and len(text) <= MAX_HEADING_CHARS:
             flush_para()
             prev = events[-1] if events else None
-            if not level and prev and prev.kind == "heading" and prev.level == 1 and re.fullmatch(r"第.+部分", prev.text):
+            if (
+                not level
+                and prev
+                and prev.kind == "heading"
+                and prev.level == 1
+                and re.fullmatch(r"第.+部分", prev.text)
+            ):
                 prev.text = f"{prev.text} {text}"  # "# 第一部分" + "## 部门概况"
                 continue
             events.append(_Event("heading", text, ln.page, level=level or 2))

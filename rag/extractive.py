@@ -10,21 +10,46 @@ from dataclasses import dataclass
 from ingest.model import Answer, Citation, Retrieved
 
 WHY = re.compile(r"为什么|为何|原因|怎么会|\bwhy\b|\breason", re.I)
-HOW_MUCH = re.compile(r"多少|是多少|几|金额|数额|how much|how many|what (?:was|is) the (?:amount|total)|\bamount\b|\btotal\b", re.I)
+HOW_MUCH = re.compile(
+    r"多少|是多少|几|金额|数额|how much|how many|what (?:was|is) the (?:amount|total)|\bamount\b|\btotal\b", re.I
+)
 CAUSE_CUE = re.compile(r"主要原因|主要变动情况|主要是|原因是|原因：|原因:|主要用于|主要包括|一是")
 AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元|元|%|个|家|人|辆|台|套|项|次|场)")
 QUESTION_WORDS = re.compile(
     r"为什么|为何|是什么|什么|是多少|多少|哪些|哪个|哪里|怎么样|怎样|如何|请问|原因|情况|吗|呢|？|\?|。|，|,|的|是|有|了|年度|年"
 )
 EN_TERMS = {
-    "government fund": "政府性基金", "general public budget": "一般公共预算", "state capital": "国有资本经营",
-    "three public": "三公经费", "official reception": "公务接待费", "vehicle": "公务用车", "overseas": "因公出国",
-    "revenue": "收入", "income": "收入", "expenditure": "支出", "spending": "支出", "budget": "预算",
-    "final account": "决算", "basic": "基本支出", "project": "项目支出", "procurement": "政府采购",
-    "operating cost": "机关运行经费", "increase": "增加", "decrease": "减少", "fiscal appropriation": "财政拨款",
-    "appropriation": "财政拨款", "personnel": "人员经费", "public funds": "公用经费", "score": "得分",
-    "execution rate": "执行率", "assets": "国有资产", "science and technology": "科学技术支出",
-    "social security": "社会保障和就业支出", "housing": "住房保障支出", "health": "卫生健康支出", "total": "合计",
+    "government fund": "政府性基金",
+    "general public budget": "一般公共预算",
+    "state capital": "国有资本经营",
+    "three public": "三公经费",
+    "official reception": "公务接待费",
+    "vehicle": "公务用车",
+    "overseas": "因公出国",
+    "revenue": "收入",
+    "income": "收入",
+    "expenditure": "支出",
+    "spending": "支出",
+    "budget": "预算",
+    "final account": "决算",
+    "basic": "基本支出",
+    "project": "项目支出",
+    "procurement": "政府采购",
+    "operating cost": "机关运行经费",
+    "increase": "增加",
+    "decrease": "减少",
+    "fiscal appropriation": "财政拨款",
+    "appropriation": "财政拨款",
+    "personnel": "人员经费",
+    "public funds": "公用经费",
+    "score": "得分",
+    "execution rate": "执行率",
+    "assets": "国有资产",
+    "science and technology": "科学技术支出",
+    "social security": "社会保障和就业支出",
+    "housing": "住房保障支出",
+    "health": "卫生健康支出",
+    "total": "合计",
 }
 MIN_COVERAGE = 0.5
 SENT_SPLIT = re.compile(r"(?<=[。！？；!?])")
@@ -39,14 +64,20 @@ class _Unit:
     is_row: bool
 
 
-def content_of(question: str, aliases: set[str], titles: list[str] | None = None) -> str:
-    """The part of the question that names the item: no report names, years or question words."""
+ABBREVIATIONS = ("工信商务局", "科工商信局", "工信局", "工信", "高新区", "本级")
+
+
+def content_of(question: str, aliases: set[str], departments: list[str] | None = None) -> str:
+    """The part of the question that names the item: no report or department names, years or
+    question words."""
     q = question
-    if titles:
+    for a in ABBREVIATIONS:
+        q = q.replace(a, " ")
+    if departments:
         from ingest.index import _jieba
 
-        for w in _jieba().lcut(question):
-            if len(w) >= 2 and any(w in t for t in titles):
+        for w in _jieba().lcut(q):
+            if len(w) >= 2 and any(w in d for d in departments):
                 q = q.replace(w, " ")
     low = q.lower()
     for en, zh in EN_TERMS.items():
@@ -119,10 +150,10 @@ def _label(row: str) -> str:
 
 
 def answer_extractive(
-    question: str, retrieved: list[Retrieved], aliases: set[str], top_k: int, titles: list[str] | None = None
+    question: str, retrieved: list[Retrieved], aliases: set[str], top_k: int, departments: list[str] | None = None
 ) -> Answer:
     passages = retrieved[: max(top_k * 2, top_k)]
-    content = content_of(question, aliases, titles)
+    content = content_of(question, aliases, departments)
     why = bool(WHY.search(question))
     how_much = bool(HOW_MUCH.search(question)) and not why
     units = _units(passages)
@@ -187,8 +218,15 @@ def _compose(question: str, passages: list[Retrieved], retrieved: list[Retrieved
         c = passages[pi].chunk
         citations.append(
             Citation(
-                n=n, doc_id=c.doc_id, title=c.title, section=c.section, page=c.page, chunk_id=c.chunk_id,
-                kind=c.kind, text=c.text, quote="……".join(quotes[pi]),
+                n=n,
+                doc_id=c.doc_id,
+                title=c.title,
+                section=c.section,
+                page=c.page,
+                chunk_id=c.chunk_id,
+                kind=c.kind,
+                text=c.text,
+                quote="……".join(quotes[pi]),
             )
         )
     return Answer(

@@ -17,7 +17,9 @@ MAX_QUESTION_CHARS = 1000
 def validate_question(question: str) -> str:
     q = (question or "").strip()
     if not q:
-        raise BadInputError('the question is empty; ask e.g. budgetqa ask "清城区工信局2024年政府性基金预算财政拨款收入为什么增加？"')
+        raise BadInputError(
+            'the question is empty; ask e.g. budgetqa ask "清城区工信局2024年政府性基金预算财政拨款收入为什么增加？"'
+        )
     if len(q) > MAX_QUESTION_CHARS:
         raise BadInputError(f"the question has {len(q)} characters; keep it under {MAX_QUESTION_CHARS}")
     return q
@@ -33,14 +35,21 @@ class QA:
         low = question.lower()
         return {a for names in self.retriever._aliases.values() for a in names if a in question or a in low}
 
-    def ask(self, question: str, doc_ids: tuple[str, ...] = (), top_k: int | None = None, year: int | None = None, kind: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        doc_ids: tuple[str, ...] = (),
+        top_k: int | None = None,
+        year: int | None = None,
+        kind: str | None = None,
+    ) -> Answer:
         q = validate_question(question)
-        k = top_k or self.settings.top_k
+        k = self.settings.top_k if top_k is None else top_k
         if k < 1 or k > 50:
             raise BadInputError(f"--top-k {k} is out of range; use 1 to 50")
         retrieved = self.retriever.retrieve(q, k, Filters(tuple(doc_ids), year, kind))
-        titles = [r["title"] for r in self.retriever.reports.values()]
-        answer = answer_extractive(q, retrieved, self.aliases(q), k, titles)
+        departments = [r["department"] or "" for r in self.retriever.reports.values()]
+        answer = answer_extractive(q, retrieved, self.aliases(q), k, departments)
         shown = list(answer.retrieved[:k])
         cited = {c.chunk_id for c in answer.citations}
         shown += [r for r in answer.retrieved[k:] if r.chunk.chunk_id in cited]

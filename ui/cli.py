@@ -6,10 +6,11 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ingest.errors import BackendError, BadInputError, BudgetQAError
 from ingest.model import Answer
@@ -38,8 +39,14 @@ def answer_to_dict(a: Answer) -> dict[str, Any]:
         "abstained": a.abstained,
         "citations": [asdict(c) for c in a.citations],
         "retrieved": [
-            {"chunk_id": r.chunk.chunk_id, "doc_id": r.chunk.doc_id, "score": r.score, "text": r.chunk.text,
-             "section": r.chunk.section, "page": r.chunk.page}
+            {
+                "chunk_id": r.chunk.chunk_id,
+                "doc_id": r.chunk.doc_id,
+                "score": r.score,
+                "text": r.chunk.text,
+                "section": r.chunk.section,
+                "page": r.chunk.page,
+            }
             for r in a.retrieved
         ],
         "numbers": [
@@ -137,7 +144,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="budgetqa", description="Cited, number-checked answers over Chinese budget reports.")
+    p = argparse.ArgumentParser(
+        prog="budgetqa", description="Cited, number-checked answers over Chinese budget reports."
+    )
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("ingest", help="read reports (PDF/TXT/MD) into the index")
     s.add_argument("paths", nargs="*", help="files or folders (default: corpus/)")

@@ -1,0 +1,47 @@
+"""Shared fixtures: one ingest of corpus/ per test session (real use-m3 embeddings, ~6 s)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import Store
+from ingest.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+REALDATA = ROOT.parent / "shared" / "realdata"
+
+
+def realdata(name: str) -> Path:
+    path = REALDATA / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the real PDFs live in ../shared/realdata and are never committed")
+    return path
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    home = tmp_path_factory.mktemp("home")
+    settings = Settings(home=home)
+    store = Store(settings)
+    result = store.ingest([CORPUS])
+    store.close()
+    assert not result.errors, result.errors
+    return settings
+
+
+@pytest.fixture(scope="session")
+def qa(corpus_settings: Settings):  # noqa: ANN201
+    from rag.service import QA
+
+    return QA(corpus_settings)
+
+
+@pytest.fixture()
+def corpus_copy(tmp_path: Path) -> Path:
+    dst = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dst)
+    return dst
