@@ -19,6 +19,7 @@ from ingest.catalog import Catalog
 from ingest.chunking import chunk_report
 from ingest.embed import Embedder, collection_name, make_embedder
 from ingest.errors import BadInputError, DocumentError
+from ingest.factstore import FactStore
 from ingest.index import SparseIndex, VectorStore, tokenize
 from ingest.model import Chunk, Report
 from ingest.parse import SUPPORTED, parse_file, sha256_file
@@ -75,6 +76,7 @@ class Store:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.catalog = Catalog(settings.db_path)
+        self.facts = FactStore(self.catalog)  # facts are written in the same transaction as chunks
         self._embedder: Embedder | None = None
         self._vectors: VectorStore | None = None
 

@@ -65,10 +65,9 @@ def _where(c: Any) -> str:
 def print_answer(a: Answer, out=sys.stdout) -> None:  # noqa: ANN001
     print(a.answer, file=out)
     if a.numbers:
-        marks = {"verified": "✓", "in_text": "✓", "mismatch": "✗", "unsupported": "?"}
         print("\n数字核对：", file=out)
         for n in a.numbers:
-            print(f"  {marks[n.status]} {n.text}  {n.status}  {n.note}", file=out)
+            print(f"  {MARKS[n.status]} {n.text}  {n.status}  {n.note}", file=out)
     if a.citations:
         print("\n引用：", file=out)
         for c in a.citations:
@@ -136,10 +135,55 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+MARKS = {"verified": "✓", "in_text": "✓", "mismatch": "✗", "unsupported": "?"}
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    qa = _qa(settings)
+    docs, numbers = qa.check(args.sentence, tuple(args.doc or ()))
+    if args.json:
+        print(dump_json({"sentence": args.sentence, "doc_ids": list(docs), "numbers": [asdict(n) for n in numbers]}))
+        return 0
+    if not numbers:
+        print("句中没有带单位（元/万元/亿元/%）的数字可核对。")
+    for n in numbers:
+        print(f"{MARKS[n.status]} {n.text}\t{n.status}\t{n.note}")
+    return 0
+
+
+def cmd_tables(args: argparse.Namespace, settings: Settings) -> int:
+    import csv
+
+    from ingest.pipeline import Store
+
+    store = Store(settings)
+    if args.doc_id not in store.catalog.doc_ids():
+        raise BadInputError(f"unknown doc_id {args.doc_id!r}; see `budgetqa docs`")
+    tables = store.facts.tables(args.doc_id)
+    for t in tables:
+        flag = "" if t["aligned"] else "  [列未对齐，数字已保留]"
+        page = f"第{t['page']}页" if t["page"] else "页码不详"
+        print(
+            f"{t['ord'] + 1:>2}. {t['title'] or '（无标题）'} {t['code']} 单位：{t['unit'] or '-'} · {page} · {len(t['rows'])}行{flag}"
+        )
+    if args.csv:
+        out = Path(args.csv)
+        out.mkdir(parents=True, exist_ok=True)
+        for t in tables:
+            name = f"{t['ord'] + 1:02d}-{(t['title'] or 'table').replace('/', '_')}.csv"
+            with (out / name).open("w", newline="", encoding="utf-8-sig") as f:
+                w = csv.writer(f)
+                w.writerows(t["header"] + t["rows"])
+        print(f"wrote {len(tables)} CSV files to {out}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "ingest": cmd_ingest,
     "ask": cmd_ask,
     "docs": cmd_docs,
+    "check": cmd_check,
+    "tables": cmd_tables,
 }
 
 
@@ -158,16 +202,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("docs", help="list indexed reports")
     s.add_argument("--json", action="store_true")
-    for extra in EXTRA_PARSERS:
-        extra(sub)
+    s = sub.add_parser("check", help="check each number of a sentence against the reports' tables")
+    s.add_argument("sentence")
+    s.add_argument("--doc", action="append", help="report(s) to check against (default: those the sentence names)")
+    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("tables", help="list a report's tables; --csv DIR exports them")
+    s.add_argument("doc_id")
+    s.add_argument("--csv", default="")
     return p
 
 
-EXTRA_PARSERS: list[Callable[[Any], None]] = []
-
-
 def main(argv: list[str] | None = None) -> int:
-    _register_extras()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -188,14 +233,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("budgetqa: interrupted", file=sys.stderr)
         return 130
-
-
-def _register_extras() -> None:
-    """Commands of later modules (tables, check, audit, locate, eval, serve) add themselves here."""
-    try:
-        from ui import cli_extra  # noqa: F401
-    except ImportError:
-        pass
 
 
 if __name__ == "__main__":
