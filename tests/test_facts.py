@@ -20,8 +20,16 @@ def _fact(facts, table, row, column):  # noqa: ANN001, ANN202
 
 @pytest.mark.parametrize(
     "cell, value",
-    [("42,400.00", Decimal("42400.00")), ("-", None), ("—", None), ("", None), ("(1.50)", Decimal("-1.50")),
-     ("-3.2", Decimal("-3.2")), ("74.14%", Decimal("74.14")), ("合计", None)],
+    [
+        ("42,400.00", Decimal("42400.00")),
+        ("-", None),
+        ("—", None),
+        ("", None),
+        ("(1.50)", Decimal("-1.50")),
+        ("-3.2", Decimal("-3.2")),
+        ("74.14%", Decimal("74.14")),
+        ("合计", None),
+    ],
 )
 def test_parse_decimal(cell: str, value: Decimal | None) -> None:
     assert parse_decimal(cell) == value

@@ -178,7 +178,27 @@ def cmd_tables(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_locate(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.pipeline import Store
+    from rag.locate import Locator
+
+    if not settings.db_path.exists():
+        raise BadInputError(f"no index under {settings.home}; run `budgetqa ingest` first")
+    hits = Locator(Store(settings)).locate(args.text, tuple(args.doc or ()))
+    if args.json:
+        print(dump_json({"query": args.text, "hits": [asdict(h) for h in hits]}))
+        return 0
+    if not hits:
+        print("没有找到。")
+    for h in hits:
+        page = f"第{h.page}页" if h.page else "页码不详"
+        where = f"{h.table} · {h.row} · {h.column or '（列未对齐）'}" if h.kind == "table" else h.section
+        print(f"{h.doc_id} · {page} · {where}\n    {h.context}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "locate": cmd_locate,
     "ingest": cmd_ingest,
     "ask": cmd_ask,
     "docs": cmd_docs,
@@ -206,6 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("sentence")
     s.add_argument("--doc", action="append", help="report(s) to check against (default: those the sentence names)")
     s.add_argument("--json", action="store_true")
+    s = sub.add_parser("locate", help="find where a quote or a figure stands (citation lookup)")
+    s.add_argument("text")
+    s.add_argument("--doc", action="append")
+    s.add_argument("--json", action="store_true")
     s = sub.add_parser("tables", help="list a report's tables; --csv DIR exports them")
     s.add_argument("doc_id")
     s.add_argument("--csv", default="")
@@ -230,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     except BudgetQAError as exc:
         print(f"budgetqa: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `budgetqa … | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("budgetqa: interrupted", file=sys.stderr)
         return 130
