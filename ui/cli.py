@@ -197,7 +197,36 @@ def cmd_locate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.pipeline import Store
+    from rag.audit import audit
+
+    if not settings.db_path.exists():
+        raise BadInputError(f"no index under {settings.home}; run `budgetqa ingest` first")
+    store = Store(settings)
+    known = store.catalog.doc_ids()
+    docs = args.doc_ids or known
+    for d in docs:
+        if d not in known:
+            raise BadInputError(f"unknown doc_id {d!r}; see `budgetqa docs`")
+    results = [{"doc_id": d, "findings": [asdict(f) for f in audit(store, d)]} for d in docs]
+    if args.json:
+        print(dump_json(results[0] if len(results) == 1 else results))
+        return 0
+    for r in results:
+        counts = {s: sum(1 for f in r["findings"] if f["severity"] == s) for s in ("error", "warning", "info")}
+        print(f"== {r['doc_id']}: {counts['error']} error, {counts['warning']} warning, {counts['info']} info")
+        for f in r["findings"]:
+            page = f"第{f['page']}页" if f["page"] else "页码不详"
+            print(
+                f"  [{f['severity']}] {f['message']}（应为 {f['expected']}，实为 {f['found']}）· {page} · {f['section']}"
+            )
+            print(f"      「{f['quote'][:120]}」")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "audit": cmd_audit,
     "locate": cmd_locate,
     "ingest": cmd_ingest,
     "ask": cmd_ask,
@@ -229,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("locate", help="find where a quote or a figure stands (citation lookup)")
     s.add_argument("text")
     s.add_argument("--doc", action="append")
+    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("audit", help="internal consistency of reports")
+    s.add_argument("doc_ids", nargs="*")
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("tables", help="list a report's tables; --csv DIR exports them")
     s.add_argument("doc_id")
