@@ -9,10 +9,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ingest.facts import parse_decimal
 from ingest.model import Fact
 from ingest.pipeline import Store
-from rag.numbers import CHANGE, EXECUTION
+from rag.numbers import derived_figures
 
 COMPONENTS = ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出")
 TOTAL_WORDS = ("合计", "小计", "本年支出合计")
@@ -38,57 +37,31 @@ def _severity(diff: Decimal, step: Decimal, parts: int = 2) -> str:
     return "warning" if diff <= step * parts / 2 + Decimal("1e-9") else "error"
 
 
+MESSAGES = {"growth_rate": "增幅与金额不符：按金额计算应为{v}", "execution_rate": "完成预算比例与金额不符：应为{v}"}
+
+
 def narrative_findings(store: Store, doc_id: str) -> list[Finding]:
     out: list[Finding] = []
     for c in store.catalog.doc_chunks(doc_id):
         if c.kind != "text":
             continue
-        for m in CHANGE.finditer(c.text):
-            cur, delta, pct = parse_decimal(m.group(1)), parse_decimal(m.group(4)), parse_decimal(m.group(7))
-            if None in (cur, delta, pct) or m.group(2) != m.group(5):
+        for d in derived_figures(c.text):
+            if d.ok:
                 continue
-            up = m.group(3) in ("增加", "增长")
-            base = cur - delta if up else cur + delta
-            if base <= 0:
-                continue
-            calc = delta / base * 100
-            decimals = len(m.group(7).split(".")[1]) if "." in m.group(7) else 0
-            step = Decimal(10) ** -decimals
-            diff = abs(calc - pct)
-            if diff > step / 2 + Decimal("1e-9"):
-                out.append(
-                    Finding(
-                        "growth_rate",
-                        _severity(diff, step),
-                        f"增幅与金额不符：按金额计算应为{calc:.{decimals}f}%",
-                        f"{calc:.{decimals}f}%",
-                        f"{m.group(7)}%",
-                        c.page,
-                        c.section,
-                        m.group(0),
-                    )
+            step = Decimal(10) ** -d.decimals
+            expected = f"{d.computed:.{d.decimals}f}%"
+            out.append(
+                Finding(
+                    d.kind,
+                    _severity(abs(d.computed - d.stated), step),
+                    MESSAGES[d.kind].format(v=expected),
+                    expected,
+                    f"{d.stated}%",
+                    c.page,
+                    c.section,
+                    d.quote,
                 )
-        for m in EXECUTION.finditer(c.text):
-            budget, actual, pct = parse_decimal(m.group(1)), parse_decimal(m.group(3)), parse_decimal(m.group(5))
-            if not budget or actual is None or pct is None or m.group(2) != m.group(4):
-                continue
-            calc = actual / budget * 100
-            decimals = len(m.group(5).split(".")[1]) if "." in m.group(5) else 0
-            step = Decimal(10) ** -decimals
-            diff = abs(calc - pct)
-            if diff > step / 2 + Decimal("1e-9"):
-                out.append(
-                    Finding(
-                        "execution_rate",
-                        _severity(diff, step),
-                        f"完成预算比例与金额不符：应为{calc:.{decimals}f}%",
-                        f"{calc:.{decimals}f}%",
-                        f"{m.group(5)}%",
-                        c.page,
-                        c.section,
-                        m.group(0),
-                    )
-                )
+            )
     return out
 
 

@@ -105,34 +105,48 @@ def _item_before(text: str, start: int, facts: list[Fact]) -> list[Fact]:
     return best
 
 
-def _derived(text: str) -> dict[int, tuple[bool, str]]:
-    """Percentages recomputed from their amounts, keyed by the percentage's end offset."""
-    out: dict[int, tuple[bool, str]] = {}
+@dataclass(frozen=True)
+class Derived:
+    """A percentage stated next to its amounts, recomputed."""
+
+    kind: str  # growth_rate | execution_rate
+    end: int  # where the percentage ends in the text
+    stated: Decimal
+    computed: Decimal
+    decimals: int
+    how: str
+    quote: str
+
+    @property
+    def ok(self) -> bool:
+        return abs(self.computed - self.stated) <= Decimal("0.5") * Decimal(10) ** -self.decimals + Decimal("0.0001")
+
+
+def derived_figures(text: str) -> list[Derived]:
+    """增加X，增长Y% → Y = X/(A−X); 减少X，下降Y% → Y = X/(A+X); 完成预算的Z% → Z = 决算/预算."""
+    out: list[Derived] = []
     for m in CHANGE.finditer(text):
-        cur, delta = parse_decimal(m.group(1)), parse_decimal(m.group(4))
-        pct = parse_decimal(m.group(7))
+        cur, delta, pct = parse_decimal(m.group(1)), parse_decimal(m.group(4)), parse_decimal(m.group(7))
         if cur is None or delta is None or pct is None or m.group(2) != m.group(5):
             continue
         up = m.group(3) in ("增加", "增长")
         base = cur - delta if up else cur + delta
         if base <= 0:
             continue
-        calc = delta / base * 100
         decimals = len(m.group(7).split(".")[1]) if "." in m.group(7) else 0
-        tol = Decimal("0.5") * Decimal(10) ** -decimals + Decimal("0.0001")
-        ok = abs(calc - pct) <= tol
-        out[m.end()] = (
-            ok,
-            f"{m.group(4)}/{'(' + m.group(1) + '−' + m.group(4) + ')' if up else '(' + m.group(1) + '+' + m.group(4) + ')'} = {calc:.2f}%",
-        )
+        how = f"{m.group(4)}/({m.group(1)}{'−' if up else '+'}{m.group(4)}) = {delta / base * 100:.2f}%"
+        out.append(Derived("growth_rate", m.end(), pct, delta / base * 100, decimals, how, m.group(0)))
     for m in EXECUTION.finditer(text):
         budget, actual, pct = parse_decimal(m.group(1)), parse_decimal(m.group(3)), parse_decimal(m.group(5))
         if not budget or actual is None or pct is None or m.group(2) != m.group(4):
             continue
-        calc = actual / budget * 100
         decimals = len(m.group(5).split(".")[1]) if "." in m.group(5) else 0
-        ok = abs(calc - pct) <= Decimal("0.5") * Decimal(10) ** -decimals + Decimal("0.0001")
-        out[m.end()] = (ok, f"{m.group(3)}/{m.group(1)} = {calc:.2f}%")
+        calc = actual / budget * 100
+        out.append(
+            Derived(
+                "execution_rate", m.end(), pct, calc, decimals, f"{m.group(3)}/{m.group(1)} = {calc:.2f}%", m.group(0)
+            )
+        )
     return out
 
 
@@ -142,7 +156,7 @@ def check_numbers(
     """Check each number written in `text` against the facts and passages of the given reports."""
     facts = facts_store.facts(doc_ids)
     money = [f for f in facts if f.value_yuan is not None]
-    derived = _derived(text)
+    derived = {d.end: (d.ok, d.how) for d in derived_figures(text)}
     joined = "\n".join(passages)
     compact = re.sub(r"[\s,]", "", joined)
     out: list[CheckedNumber] = []
