@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import DocumentError
-from ingest.lines import PAGE_NUMBER, UNIT_LINE, Line
+from ingest.lines import PAGE_NUMBER, Line
 from ingest.model import Report, TableData
 from ingest.parse import report_from_lines, sha256_file
 from ingest.text_tables import _is_header_row
@@ -174,13 +174,10 @@ def pdf_lines(path: Path) -> tuple[list[Line], int]:
         try:
             n_pages = len(pdf.pages)
             for i, page in enumerate(pdf.pages, start=1):
-                items = [ln for _, ln in page_items(page, i)]
-                body = [ln for ln in items if not (ln.meta.get("margin") and ln.table is None and False)]
-                for ln in body:
-                    if ln.table is not None:
-                        ln.meta["first_on_page"] = all(
-                            x.table is None and x.meta.get("margin") for x in body[: body.index(ln)]
-                        )
+                body = [ln for _, ln in page_items(page, i)]
+                for k, ln in enumerate(body):
+                    if ln.table is not None:  # only margin lines above it: the page opens with this table
+                        ln.meta["first_on_page"] = all(x.table is None and x.meta.get("margin") for x in body[:k])
                         break
                 pages.append(body)
         except DocumentError:
@@ -210,12 +207,6 @@ def pdf_lines(path: Path) -> tuple[list[Line], int]:
     for ln in lines:
         if ln.table is None and body_size and ln.meta.get("size", 0) >= body_size * 1.15:
             ln.meta["big"] = True
-    for ln in lines:
-        if ln.table is not None and not ln.table.unit:
-            ln.meta.setdefault("unit", "")
-        m = UNIT_LINE.search(ln.text)
-        if m:
-            ln.meta["unit"] = m.group(2)
     return lines, n_pages
 
 

@@ -170,7 +170,7 @@ def lines_to_events(lines: list[Line]) -> list[_Event]:
             t = replace(
                 t,
                 title=t.title or (titles[-1] if titles else ""),
-                unit=t.unit or ln.meta.get("unit", "") or _unit(context),
+                unit=t.unit or _unit(context),
                 code=t.code or table_code(context),
             )
             events.append(_Event("table", t.title, pending[0].page if pending else ln.page, table=t))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import Store
+from ingest.parse import parse_file
+from ingest.pipeline import IngestResult, Store
 from ingest.settings import Settings
 from tests.conftest import CORPUS
 
@@ -67,8 +68,8 @@ def test_crash_before_catalog_swap_keeps_old_version(tmp_path: Path, monkeypatch
     monkeypatch.setattr(store.catalog, "swap_report", boom)
     with pytest.raises(RuntimeError):
         store._store_report(
-            __import__("ingest.parse", fromlist=["parse_file"]).parse_file(target),
-            __import__("ingest.pipeline", fromlist=["IngestResult"]).IngestResult(),
+            parse_file(target),
+            IngestResult(),
         )
     assert store.catalog.chunk_ids(target.stem) == old_ids  # still queryable as before
 
