@@ -66,7 +66,9 @@ class QA:
         top_k: int | None = None,
         year: int | None = None,
         kind: str | None = None,
+        use_llm: bool | None = None,
     ) -> Answer:
+        """use_llm None: the LLM when one is configured, else extractive."""
         q = validate_question(question)
         k = self.settings.top_k if top_k is None else top_k
         if k < 1 or k > 50:

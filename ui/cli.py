@@ -225,7 +225,61 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from eval.gold import DEFAULT_GOLD, load_gold
+    from eval.harness import Pipeline, evaluate, outcome_of
+    from eval.report import fmt, markdown, write_report
+
+    gold = load_gold(Path(args.gold) if args.gold else DEFAULT_GOLD)
+    if not settings.db_path.exists():
+        raise BadInputError(f"no index under {settings.home}; run `budgetqa ingest` first")
+    qa = _qa(settings)
+    texts: dict[str, str] = {}
+
+    def source_text(doc_id: str, start: int, end: int) -> str:
+        if doc_id not in texts:
+            texts[doc_id] = qa.store.catalog.report_text(doc_id)
+        return texts[doc_id][start:end]
+
+    def mode(use_llm: bool) -> Pipeline:
+        def run(q, k, doc_filter):  # noqa: ANN001, ANN202
+            docs = (q.doc,) if doc_filter and q.doc else ()
+            return outcome_of(qa.ask(q.question, docs, k, use_llm=use_llm), source_text, k)
+
+        return run
+
+    pipelines: dict[str, Pipeline] = {"budgetqa": mode(False)}
+    if args.llm:
+        if not settings.llm_configured:
+            raise BadInputError("--llm needs an endpoint: set BUDGETQA_LLM_BASE_URL and BUDGETQA_LLM_MODEL")
+        pipelines["llm"] = mode(True)
+    known = set(qa.store.catalog.doc_ids())
+    if args.baseline:
+        from eval.baseline import Baseline
+
+        print("building the llama-index baseline (SentenceSplitter 512, vector only)…", file=sys.stderr)
+        pipelines["baseline"] = Baseline({d: source_text(d, 0, None) for d in sorted(known)}, qa.store.embedder)
+    runnable = sum(1 for q in gold if not q.doc or q.doc in known)
+    bar = tqdm(total=runnable * len(pipelines), desc="eval", unit="q", file=sys.stderr, disable=None)
+    result = evaluate(pipelines, gold, known, args.top_k, args.doc_filter, progress=lambda _id: bar.update(1))
+    bar.close()
+    for s in result["skipped"]:
+        print(f"skipped {s['id']}: {s['reason']}", file=sys.stderr)
+    if args.out:
+        for path in write_report(result, Path(args.out)):
+            print(f"wrote {path}", file=sys.stderr)
+    if args.json:
+        print(dump_json(result))
+    else:
+        print(markdown(result).split("\n## Misses")[0])
+        print(f"overall evidence_recall@{args.top_k} {fmt(result['metrics']['evidence_recall_at_k'])}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "eval": cmd_eval,
     "audit": cmd_audit,
     "locate": cmd_locate,
     "ingest": cmd_ingest,
@@ -265,6 +319,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("tables", help="list a report's tables; --csv DIR exports them")
     s.add_argument("doc_id")
     s.add_argument("--csv", default="")
+    s = sub.add_parser("eval", help="run a gold question set and report metrics")
+    s.add_argument("--gold", default="", help="JSON Lines gold file (default: the dev set eval/gold/dev.jsonl)")
+    s.add_argument("--top-k", type=int, default=5)
+    s.add_argument("--doc-filter", action="store_true", help="restrict each question to its report")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--out", default="", help="write report.json, report.md and PNG plots here")
+    s.add_argument("--baseline", action="store_true", help="also run the llama-index default pipeline")
+    s.add_argument("--llm", action="store_true", help="also run the LLM mode (needs BUDGETQA_LLM_*)")
     return p
 
 
