@@ -165,3 +165,5 @@ class Answer:
     retrieved: tuple[Retrieved, ...]
     numbers: tuple[CheckedNumber, ...] = ()
     notes: tuple[str, ...] = ()
+    alternative: Answer | None = None  # the extractive answer, offered beside an LLM answer that failed a check
+    backend: str = ""  # which LLM answered, when mode is "llm"

@@ -21,6 +21,7 @@ class Settings:
     llm_model: str = ""
     llm_api_key: str = ""
     llm_timeout: float = 60.0
+    llm_gguf: str = ""  # path to a local GGUF model (extra [local]); wins over the endpoint
     top_k: int = 5
     max_upload_mb: int = 50
 
@@ -42,7 +43,7 @@ class Settings:
 
     @property
     def llm_configured(self) -> bool:
-        return bool(self.llm_base_url and self.llm_model)
+        return bool(self.llm_base_url and self.llm_model) or bool(self.llm_gguf)
 
     def with_(self, **kw: object) -> Settings:
         return replace(self, **kw)  # type: ignore[arg-type]
@@ -80,6 +81,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         llm_model=g("LLM_MODEL"),
         llm_api_key=g("LLM_API_KEY"),
         llm_timeout=timeout,
+        llm_gguf=g("LLM_GGUF"),
         top_k=_int(env, "BUDGETQA_TOP_K", 5),
         max_upload_mb=_int(env, "BUDGETQA_MAX_UPLOAD_MB", 50),
     )

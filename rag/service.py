@@ -6,10 +6,21 @@ import re
 from dataclasses import replace
 
 from ingest.errors import BadInputError
-from ingest.model import Answer, CheckedNumber
+from ingest.model import Answer, CheckedNumber, Retrieved
 from ingest.pipeline import Store
 from ingest.settings import Settings
 from rag.extractive import answer_extractive
+from rag.llm import (
+    SYSTEM_PROMPT,
+    ChatBackend,
+    LLMError,
+    OnToken,
+    build_user_message,
+    citations_for,
+    make_chat_backend,
+    matching_facts,
+    validate_citations,
+)
 from rag.numbers import check_numbers
 from rag.retrieve import Filters, Retriever
 
@@ -32,14 +43,25 @@ class QA:
         self.settings = settings
         self.store = store or Store(settings)
         self.retriever = Retriever(self.store)
+        self._backend: ChatBackend | None = None
 
-    def _check(self, answer: Answer) -> Answer:
-        """Every number of the answer against the tables of the cited reports."""
-        if answer.abstained or not answer.citations:
+    @property
+    def backend(self) -> ChatBackend | None:
+        if self._backend is None:
+            self._backend = make_chat_backend(self.settings)
+        return self._backend
+
+    def _check(self, answer: Answer, passages: tuple[Retrieved, ...] = ()) -> Answer:
+        """Every number of the answer against the tables of the cited reports (for an LLM answer
+        without citations: of the reports of the passages it was given)."""
+        if answer.abstained and answer.mode == "extractive":
             return answer
-        docs = tuple(dict.fromkeys(c.doc_id for c in answer.citations))
+        chunks = [c for c in answer.citations] or [r.chunk for r in passages]
+        if not chunks:
+            return answer
+        docs = tuple(dict.fromkeys(c.doc_id for c in chunks))
         text = re.sub(r"\[\d+\]", "", answer.answer)
-        numbers = check_numbers(text, docs, self.store.facts, [c.text for c in answer.citations])
+        numbers = check_numbers(text, docs, self.store.facts, [c.text for c in chunks])
         return replace(answer, numbers=tuple(numbers))
 
     def check(self, sentence: str, doc_ids: tuple[str, ...] = ()) -> tuple[tuple[str, ...], list[CheckedNumber]]:
@@ -67,8 +89,15 @@ class QA:
         year: int | None = None,
         kind: str | None = None,
         use_llm: bool | None = None,
+        on_token: OnToken | None = None,
     ) -> Answer:
-        """use_llm None: the LLM when one is configured, else extractive."""
+        """use_llm None: the LLM when one is configured, else extractive. on_token receives the LLM
+        answer as it streams (before validation: the final Answer is what counts)."""
+        want_llm = self.settings.llm_configured if use_llm is None else use_llm
+        if want_llm and not self.settings.llm_configured:
+            raise BadInputError(
+                "--llm needs an LLM: set BUDGETQA_LLM_BASE_URL and BUDGETQA_LLM_MODEL (or BUDGETQA_LLM_GGUF)"
+            )
         q = validate_question(question)
         k = self.settings.top_k if top_k is None else top_k
         if k < 1 or k > 50:
@@ -76,8 +105,48 @@ class QA:
         retrieved = self.retriever.retrieve(q, k, Filters(tuple(doc_ids), year, kind))
         departments = [r["department"] or "" for r in self.retriever.reports.values()]
         answer = answer_extractive(q, retrieved, self.aliases(q), k, departments)
-        answer = self._check(answer)
+        answer = self._shown(self._check(answer), k)
+        if want_llm:
+            return self._ask_llm(q, answer, tuple(retrieved[:k]), on_token)
+        return answer
+
+    @staticmethod
+    def _shown(answer: Answer, k: int) -> Answer:
         shown = list(answer.retrieved[:k])
         cited = {c.chunk_id for c in answer.citations}
         shown += [r for r in answer.retrieved[k:] if r.chunk.chunk_id in cited]
         return replace(answer, retrieved=tuple(shown))
+
+    def _ask_llm(
+        self, question: str, extractive: Answer, passages: tuple[Retrieved, ...], on_token: OnToken | None
+    ) -> Answer:
+        backend = self.backend
+        assert backend is not None  # llm_configured was checked by ask()
+        docs = tuple(dict.fromkeys(r.chunk.doc_id for r in passages))
+        facts = matching_facts(question, docs, lambda d: self.store.facts.facts([d]))
+        try:
+            raw = backend.chat(SYSTEM_PROMPT, build_user_message(question, passages, facts), on_token)
+        except LLMError as exc:
+            return replace(extractive, notes=(*extractive.notes, f"LLM 未能回答：{exc}。以下是抽取式答案。"))
+        validated = validate_citations(raw, len(passages))
+        text, citations = citations_for(validated, passages)
+        answer = Answer(
+            question=question,
+            answer=text,
+            mode="llm",
+            abstained=not citations and not re.search(r"\d", text),
+            citations=citations,
+            retrieved=extractive.retrieved,
+            notes=validated.notes,
+            backend=backend.name,
+        )
+        answer = self._check(answer, passages)
+        bad = [n for n in answer.numbers if n.status in ("mismatch", "unsupported")]
+        if bad:
+            listed = "、".join(f"{n.text}（{'与表格不符' if n.status == 'mismatch' else '报告中找不到'}）" for n in bad)
+            answer = replace(
+                answer,
+                notes=(f"注意：LLM 答案中的数字未通过核对：{listed}。请以附上的抽取式答案为准。", *answer.notes),
+                alternative=extractive,
+            )
+        return answer

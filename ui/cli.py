@@ -54,6 +54,8 @@ def answer_to_dict(a: Answer) -> dict[str, Any]:
             for n in a.numbers
         ],
         "notes": list(a.notes),
+        "backend": a.backend,
+        "alternative": answer_to_dict(a.alternative) if a.alternative else None,
     }
 
 
@@ -62,7 +64,13 @@ def _where(c: Any) -> str:
     return f"《{c.title}》 {c.section or '（无章节）'} · {page}"
 
 
-def print_answer(a: Answer, out=sys.stdout) -> None:  # noqa: ANN001
+def print_answer(a: Answer, out=sys.stdout, streamed: bool = False) -> None:  # noqa: ANN001
+    if a.mode == "llm":
+        if streamed:  # the raw stream is on screen already; this is the validated, renumbered text
+            print("\n\n—— 核对后的答案 ——", file=out)
+        print(f"（LLM 答案：{a.backend}；引用已校验，数字已核对）", file=out)
+    for note in a.notes:
+        print(f"⚠ {note}", file=out)
     print(a.answer, file=out)
     if a.numbers:
         print("\n数字核对：", file=out)
@@ -78,6 +86,9 @@ def print_answer(a: Answer, out=sys.stdout) -> None:  # noqa: ANN001
         for i, r in enumerate(a.retrieved[:5], start=1):
             snippet = r.chunk.text.replace("\n", " ")[:120]
             print(f"  {i}. {_where(r.chunk)}\n     {snippet}", file=out)
+    if a.alternative is not None:
+        print("\n—— 抽取式答案（数字可核对）——", file=out)
+        print_answer(a.alternative, out)
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -108,11 +119,18 @@ def _qa(settings: Settings):  # noqa: ANN202
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     qa = _qa(settings)
-    answer = qa.ask(args.question, tuple(args.doc or ()), args.top_k)
+    stream = None
+    if not args.json and (args.llm or (args.llm is None and settings.llm_configured)):
+
+        def stream(piece: str) -> None:
+            sys.stdout.write(piece)
+            sys.stdout.flush()
+
+    answer = qa.ask(args.question, tuple(args.doc or ()), args.top_k, use_llm=args.llm, on_token=stream)
     if args.json:
         print(dump_json(answer_to_dict(answer)))
     else:
-        print_answer(answer)
+        print_answer(answer, streamed=stream is not None and answer.mode == "llm")
     return 0
 
 
@@ -303,6 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--doc", action="append", help="restrict to a report (doc_id); repeatable")
     s.add_argument("--top-k", type=int, default=None)
     s.add_argument("--json", action="store_true")
+    s.add_argument(
+        "--llm",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="answer with the configured LLM (--no-llm: extractive); default: the LLM when configured",
+    )
     s = sub.add_parser("docs", help="list indexed reports")
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("check", help="check each number of a sentence against the reports' tables")
