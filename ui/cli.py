@@ -296,7 +296,20 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from an offline machine
+    from ui.web import serve
+
+    if not 0 < args.port < 65536:
+        raise BadInputError(f"--port {args.port} is not a port number; use e.g. 7860")
+    serve(settings, args.host, args.port)
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "serve": cmd_serve,
     "eval": cmd_eval,
     "audit": cmd_audit,
     "locate": cmd_locate,
@@ -351,6 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="", help="write report.json, report.md and PNG plots here")
     s.add_argument("--baseline", action="store_true", help="also run the llama-index default pipeline")
     s.add_argument("--llm", action="store_true", help="also run the LLM mode (needs BUDGETQA_LLM_*)")
+    s = sub.add_parser("serve", help="the web app (Gradio)")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    s.add_argument("--port", type=int, default=7860)
     return p
 
 

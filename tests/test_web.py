@@ -1,0 +1,202 @@
+"""The web app in a real browser (Debian chromium driven by Playwright) and through gradio_client.
+
+Screenshots land in tests/artifacts/ (kept out of git) so a person can look at what the tests saw.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ingest.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+QUESTION = "清城区工信局2024年政府性基金预算财政拨款收入为什么增加？"
+HOSTILE = (
+    "测试区恶意样本局2024年度部门决算\n\n第一部分 情况说明\n\n"
+    "恶意样本局2024年度收入合计12.50万元。<script>window.__pwned = 1</script>"
+    '<img src=x onerror="window.__pwned2 = 1">说明结束。\n'
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(corpus_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> str:
+    home = tmp_path_factory.mktemp("web") / "home"
+    shutil.copytree(corpus_settings.home, home)  # uploads must not change the shared index
+    port = _free_port()
+    env = dict(os.environ, BUDGETQA_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False")
+    log = (tmp_path_factory.mktemp("weblog") / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ui.cli", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(120):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"budgetqa serve exited with {proc.returncode}") from None
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page(server: str):  # noqa: ANN201
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is absent: install Debian's chromium package (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg.set_default_timeout(60_000)
+        pg.goto(server)
+        pg.wait_for_selector("#question textarea")
+        yield pg
+        browser.close()
+
+
+def _tab(page, name: str) -> None:  # noqa: ANN001
+    page.get_by_role("tab", name=name).click()
+
+
+def _see(page, elem_id: str, text: str) -> None:  # noqa: ANN001
+    """Wait until the component shows the text (answers stream and ingest takes a while)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(f"#{elem_id}")).to_contain_text(text, timeout=120_000)
+
+
+def _pick(page, elem_id: str, text: str) -> None:  # noqa: ANN001
+    """Choose an option of a Gradio dropdown by typing part of its label."""
+    box = page.locator(f"#{elem_id} input")
+    box.click()
+    box.fill(text)
+    page.get_by_role("option", name=text, exact=False).first.click()
+
+
+@pytest.mark.browser
+def test_ask_shows_a_cited_answer_with_a_checked_number(page) -> None:  # noqa: ANN001
+    page.locator("#question textarea").fill(QUESTION)
+    page.locator("#ask-button").click()
+    _see(page, "sources", "引用来源")
+    sources = page.locator("#sources").inner_text()
+    assert "[1]" in sources and "✓" in sources and "42,400万元" in sources
+    assert "mark" in page.locator("#sources").inner_html()  # the quoted sentence is highlighted
+    chat = page.locator("#chat").inner_text()
+    assert "[1]" in chat and "✓" in chat
+    page.screenshot(path=str(ARTIFACTS / "ask.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_locate_finds_a_figure_across_formats(page) -> None:  # noqa: ANN001
+    _tab(page, "引用查找")
+    page.locator("#locate-text textarea").fill("42400")
+    page.locator("#locate-button").click()
+    _see(page, "locate-status", "找到")
+    hits = page.locator("#locate-hits").inner_text()
+    assert "qingcheng-gongxinju-2024-juesuan" in hits
+    page.locator("#check-text textarea").fill("清城区工信局2024年政府性基金预算财政拨款收入4,240万元")
+    page.locator("#check-button").click()
+    _see(page, "check-numbers", "与表格不符")
+    page.screenshot(path=str(ARTIFACTS / "locate.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_tables_tab_shows_a_report_table_with_unit(page) -> None:  # noqa: ANN001
+    _tab(page, "报表")
+    _pick(page, "tables-doc", "qingcheng-gongxinju-2024-juesuan")
+    _see(page, "tables-info", "单位")
+    assert "收入支出决算总表" in page.locator("#tables-info").inner_text()
+    assert "6,268.57" in page.locator("#tables-frame").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "tables.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_upload_lists_the_file_and_hostile_text_stays_text(page, tmp_path: Path) -> None:  # noqa: ANN001
+    f = tmp_path / "hostile-sample.txt"
+    f.write_text(HOSTILE, encoding="utf-8")
+    _tab(page, "上传")
+    page.locator("#upload-files input[type=file]").set_input_files(str(f))
+    page.locator("#upload-button").click()
+    _see(page, "upload-results", "已加入")
+    assert "hostile-sample" in page.locator("#reports").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
+    _tab(page, "问答")
+    page.locator("#question textarea").fill("恶意样本局2024年度收入合计是多少？")
+    page.locator("#ask-button").click()
+    _see(page, "sources", "恶意样本局")
+    shown = page.locator("#sources").inner_text()
+    assert "<script>" in shown  # displayed as characters
+    assert page.evaluate("window.__pwned === undefined && window.__pwned2 === undefined")
+    assert page.locator("#sources script").count() == 0 and page.locator("#sources img").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "hostile.png"), full_page=True)
+
+
+def test_gradio_client_asks_and_locates(server: str) -> None:
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    chat, sources, status = client.predict(QUESTION, [], [], 5, False, api_name="/ask")
+    content = chat[-1]["content"]
+    text = content if isinstance(content, str) else " ".join(part.get("text", "") for part in content)
+    assert "42,400万元" in text and "引用来源" in sources and "引用" in status
+    table, msg = client.predict("42400", [], api_name="/locate")
+    assert "找到" in msg and any("qingcheng" in str(row) for row in table["data"])
+
+
+def test_upload_names_cannot_leave_the_folder_or_overwrite(tmp_path: Path) -> None:
+    from ingest.errors import BadInputError
+    from ui.render import safe_name, unused_path
+
+    assert safe_name("../../etc/passwd.txt") == "passwd.txt"
+    assert safe_name("..\\..\\x\\报告 2024<b>.PDF") == "报告_2024_b.pdf"
+    assert safe_name(".hidden.md") == "hidden.md"
+    with pytest.raises(BadInputError, match="only PDF, TXT and MD"):
+        safe_name("evil.exe")
+    (tmp_path / "a.txt").write_bytes(b"one")
+    assert unused_path(tmp_path, "a.txt", b"one") == tmp_path / "a.txt"  # same bytes: reuse
+    assert unused_path(tmp_path, "a.txt", b"two") == tmp_path / "a-1.txt"  # other bytes: new name
+    assert unused_path(tmp_path, "b.txt", b"x", taken={"b"}) == tmp_path / "b-1.txt"  # a report has that doc_id
+
+
+def test_sources_panel_escapes_document_text() -> None:
+    from decimal import Decimal
+
+    from ingest.model import Answer, CheckedNumber, Citation
+    from ui.render import answer_message, sources_html
+
+    c = Citation(1, "d", "<b>t</b>", "s", 3, "c1", "text", "收入12.50万元。<script>x()</script>", "收入12.50万元。")
+    n = CheckedNumber("12.50万元", Decimal("12.5"), "万元", "in_text")
+    a = Answer("q", "收入12.50万元。[1]<img src=x onerror=y()>", "extractive", False, (c,), (), (n,))
+    html = sources_html(a) + answer_message(a)
+    assert "<script>" not in html and "<img" not in html and "<b>t</b>" not in html
+    assert "&lt;script&gt;" in html and "<mark>收入12.50万元。</mark>" in html
+    assert html.count("<sup") == 1

@@ -1,0 +1,134 @@
+"""HTML for the web app. Every piece of document text goes through html.escape: a report that contains
+`<script>` or `<img onerror=…>` is shown as those characters, never run."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from html import escape
+from pathlib import Path
+
+from ingest.errors import BadInputError
+from ingest.model import Answer, CheckedNumber, Citation
+
+MARKS = {"verified": "✓", "in_text": "✓", "mismatch": "✗", "unsupported": "?"}
+LABELS = {"verified": "表格核对一致", "in_text": "见引用段落", "mismatch": "与表格不符", "unsupported": "报告中找不到"}
+COLORS = {"verified": "#1a7f37", "in_text": "#1a7f37", "mismatch": "#cf222e", "unsupported": "#9a6700"}
+ALLOWED_SUFFIXES = (".pdf", ".txt", ".md")
+
+
+def where(page: int | None, section: str) -> str:
+    return f"{section or '（无章节）'} · {f'第{page}页' if page else '页码不详'}"
+
+
+def highlight(text: str, quote: str) -> str:
+    """The passage, escaped, with each part of the quote marked."""
+    out = escape(text)
+    for part in [p for p in quote.split("……") if p.strip()]:
+        esc = escape(part.strip())
+        if esc and esc in out:
+            out = out.replace(esc, f"<mark>{esc}</mark>", 1)
+    return out.replace("\n", "<br>")
+
+
+def number_line(n: CheckedNumber) -> str:
+    src = n.source or {}
+    bits = [src.get("table", ""), src.get("row", ""), src.get("column", "")]
+    loc = " · ".join(escape(str(b)) for b in bits if b)
+    if src.get("page"):
+        loc += f" · 第{src['page']}页"
+    # the note repeats the location for a verified cell; it matters for a recomputed figure or a mismatch
+    show_note = n.note and n.status != "in_text" and (n.status != "verified" or not loc)
+    return (
+        f'<li class="num num-{n.status}"><span style="color:{COLORS[n.status]};font-weight:bold">'
+        f"{MARKS[n.status]}</span> <b>{escape(n.text)}</b> {LABELS[n.status]}"
+        f"{' — ' + loc if loc else ''}{' — ' + escape(n.note) if show_note else ''}</li>"
+    )
+
+
+def citation_block(c: Citation) -> str:
+    return (
+        f'<div class="source"><div><b>[{c.n}]</b> 《{escape(c.title)}》</div>'
+        f'<div class="where">{escape(where(c.page, c.section))}</div>'
+        f'<div class="passage">{highlight(c.text, c.quote)}</div></div>'
+    )
+
+
+def sources_html(a: Answer) -> str:
+    parts = []
+    if a.mode == "llm":
+        parts.append(f'<p class="mode">LLM 答案（{escape(a.backend)}）：引用已校验，数字已核对</p>')
+    else:
+        parts.append('<p class="mode">抽取式答案：原文摘录</p>')
+    for note in a.notes:
+        parts.append(f'<p class="note" style="color:#cf222e">⚠ {escape(note)}</p>')
+    if a.numbers:
+        parts.append("<h4>数字核对</h4><ul>" + "".join(number_line(n) for n in a.numbers) + "</ul>")
+    if a.citations:
+        parts.append("<h4>引用来源</h4>" + "".join(citation_block(c) for c in a.citations))
+    elif a.retrieved:
+        parts.append("<h4>最接近的段落</h4>")
+        for r in a.retrieved[:5]:
+            c = r.chunk
+            parts.append(
+                f'<div class="source"><div>《{escape(c.title)}》</div>'
+                f'<div class="where">{escape(where(c.page, c.section))}</div>'
+                f'<div class="passage">{escape(c.text[:300])}</div></div>'
+            )
+    if a.alternative is not None:
+        parts.append("<h4>抽取式答案（数字可核对）</h4>" + answer_html(a.alternative) + sources_html(a.alternative))
+    return "\n".join(parts)
+
+
+def answer_html(a: Answer) -> str:
+    """The answer text, escaped, with each number followed by its check mark."""
+    text = escape(a.answer)
+    out, cursor = [], 0
+    for n in a.numbers:  # in the order they stand in the answer; each mark goes after its own number
+        esc = escape(n.text)
+        at = text.find(esc, cursor)
+        if at < 0:
+            continue
+        end = at + len(esc)
+        out.append(text[cursor:end] + f'<sup style="color:{COLORS[n.status]}">{MARKS[n.status]}</sup>')
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out).replace("\n", "<br>")
+
+
+def answer_message(a: Answer) -> str:
+    """What the chat shows: the answer with its marks; the sources panel holds the rest."""
+    head = "⚠ 数字未通过核对，见右侧来源与抽取式答案。<br>" if a.alternative is not None else ""
+    return head + answer_html(a)
+
+
+# --- uploads -------------------------------------------------------------------------------
+SAFE = re.compile(r"[^\w\-.]+", flags=re.UNICODE)
+
+
+def safe_name(name: str) -> str:
+    """A file name that cannot leave the uploads folder: last path part only, no leading dots,
+    only letters (any script), digits, '-', '_' and '.'."""
+    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name))[-1]
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = SAFE.sub("_", stem).strip("._") or "upload"
+    suffix = suffix.lower()
+    if "." + suffix not in ALLOWED_SUFFIXES:
+        raise BadInputError(f"{name}: only PDF, TXT and MD files can be added (got .{suffix or '?'})")
+    return f"{stem[:120]}.{suffix}"
+
+
+def unused_path(folder: Path, name: str, data: bytes, taken: set[str] = frozenset()) -> Path:  # type: ignore[assignment]
+    """folder/name, or name-1, name-2 … when another file (or another report: `taken` holds the
+    doc_ids in use) already has that name; the same bytes uploaded again reuse their file."""
+    stem, suffix = name.rsplit(".", 1)
+    candidate = folder / name
+    i = 0
+    while candidate.exists() or candidate.stem in taken:
+        if candidate.exists() and candidate.read_bytes() == data:
+            return candidate
+        i += 1
+        candidate = folder / f"{stem}-{i}.{suffix}"
+    return candidate

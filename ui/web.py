@@ -1,0 +1,353 @@
+"""The Gradio web app: `budgetqa serve`. Tabs 问答 · 引用查找 · 报表 · 审计 · 上传.
+
+Handlers turn library errors into one plain line in the page (never a traceback); all document text
+is escaped before it reaches HTML (ui.render).
+"""
+
+from __future__ import annotations
+
+import csv
+import queue
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from ingest.errors import BudgetQAError
+from ingest.pipeline import Store
+from ingest.settings import Settings
+from rag.audit import audit
+from rag.locate import Locator
+from rag.service import QA
+from ui.render import answer_message, safe_name, sources_html, unused_path
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+CSS = ".source{border-left:3px solid #8c959f;padding:4px 8px;margin:6px 0} .where{color:#57606a;font-size:90%} mark{background:#fff3b0}"
+EXAMPLES = [
+    "清城区工信局2024年政府性基金预算财政拨款收入为什么增加？",
+    "北关区工信局2024年机关运行经费支出多少？",
+    "普陀区司法局2026年“三公”经费预算是多少？",
+]
+
+
+class App:
+    """Holds the service objects; rebuilt after an upload so new reports are searchable at once."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.lock = threading.Lock()  # one ingest at a time; queries read a consistent index
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.store = Store(self.settings)
+        self.qa = QA(self.settings, self.store)
+        self.locator = Locator(self.store)
+
+    def report_choices(self) -> list[tuple[str, str]]:
+        return [(f"{r['title']}（{r['doc_id']}）", r["doc_id"]) for r in self.store.catalog.reports()]
+
+    def reports_frame(self) -> pd.DataFrame:
+        rows = [
+            [r["doc_id"], r["title"], r["year"] or "", r["kind"], r["pages"], r["n_chunks"], r["n_tables"]]
+            for r in self.store.catalog.reports()
+        ]
+        return pd.DataFrame(rows, columns=["doc_id", "报告", "年度", "类型", "页数", "段落数", "表格数"])
+
+
+def _error_line(exc: Exception) -> str:
+    return f"⚠ {exc}"
+
+
+# --- 问答 ----------------------------------------------------------------------------------
+def ask_stream(
+    app: App, message: str, history: list[dict], docs: list[str], top_k: int, use_llm: bool
+) -> Iterator[tuple[list[dict], str, str]]:
+    history = [*history, {"role": "user", "content": message}]
+    yield [*history, {"role": "assistant", "content": "正在检索与核对……"}], "", ""
+    tokens: queue.Queue[str | None] = queue.Queue()
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["answer"] = app.qa.ask(
+                message,
+                tuple(docs or ()),
+                int(top_k),
+                use_llm=bool(use_llm) and app.settings.llm_configured,
+                on_token=tokens.put,
+            )
+        except BudgetQAError as exc:
+            box["error"] = exc
+        except Exception as exc:  # the page shows one line, never a traceback
+            box["error"] = RuntimeError(f"内部错误：{type(exc).__name__}: {exc}")
+        finally:
+            tokens.put(None)
+
+    threading.Thread(target=work, daemon=True).start()
+    partial = ""
+    while (piece := tokens.get()) is not None:
+        partial += piece
+        yield [*history, {"role": "assistant", "content": partial + " ▌"}], "", ""
+    if "error" in box:
+        yield [*history, {"role": "assistant", "content": _error_line(box["error"])}], "", ""
+        return
+    a = box["answer"]
+    mode = "LLM" if a.mode == "llm" else "抽取式"
+    status = f"{mode}答案 · {len(a.citations)} 处引用 · 数字 {sum(n.status == 'verified' for n in a.numbers)}/{len(a.numbers)} 与表格一致"
+    yield [*history, {"role": "assistant", "content": answer_message(a)}], sources_html(a), status
+
+
+# --- 引用查找 / 核对 ------------------------------------------------------------------------
+LOCATE_COLUMNS = ["doc_id", "页", "位置", "上下文"]
+CHECK_COLUMNS = ["核对", "数字", "状态", "依据"]
+
+
+def locate_rows(app: App, text: str, docs: list[str]) -> tuple[pd.DataFrame, str]:
+    try:
+        hits = app.locator.locate(text, tuple(docs or ()))
+    except BudgetQAError as exc:
+        return pd.DataFrame(columns=LOCATE_COLUMNS), _error_line(exc)
+    rows = []
+    for h in hits:
+        loc = f"{h.table} · {h.row} · {h.column or '（列未对齐）'}" if h.kind == "table" else h.section
+        rows.append([h.doc_id, h.page or "", loc, h.context])
+    return pd.DataFrame(rows, columns=LOCATE_COLUMNS), f"找到 {len(hits)} 处" if hits else "没有找到。"
+
+
+def check_rows(app: App, sentence: str, docs: list[str]) -> tuple[pd.DataFrame, str]:
+    from ui.render import LABELS, MARKS
+
+    try:
+        used, numbers = app.qa.check(sentence, tuple(docs or ()))
+    except BudgetQAError as exc:
+        return pd.DataFrame(columns=CHECK_COLUMNS), _error_line(exc)
+    rows = []
+    for n in numbers:
+        src = n.source or {}
+        basis = " · ".join(str(src[k]) for k in ("table", "row", "column", "value") if src.get(k)) or n.note
+        rows.append([MARKS[n.status], n.text, LABELS[n.status], basis])
+    msg = f"对照报告：{'、'.join(used)}" if numbers else "句中没有带单位（元/万元/亿元/%）的数字可核对。"
+    return pd.DataFrame(rows, columns=CHECK_COLUMNS), msg
+
+
+# --- 报表 ----------------------------------------------------------------------------------
+def table_choices(app: App, doc_id: str) -> Any:
+    if not doc_id:
+        return gr.update(choices=[], value=None)
+    tables = app.store.facts.tables(doc_id)
+    choices = [(f"{t['ord'] + 1}. {t['title'] or '（无标题）'}", str(t["ord"])) for t in tables]
+    return gr.update(choices=choices, value=choices[0][1] if choices else None)
+
+
+def _columns(header: list[list[str]], width: int) -> list[str]:
+    """Flatten a multi-row header into unique column names ("本年支出 > 基本支出")."""
+    names = []
+    for i in range(width):
+        parts = [h[i] for h in header if i < len(h) and h[i]]
+        names.append(" > ".join(dict.fromkeys(parts)) or f"列{i + 1}")
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
+    return out
+
+
+def show_table(app: App, doc_id: str, ordinal: str | None) -> tuple[pd.DataFrame, str, str | None, pd.DataFrame]:
+    empty = pd.DataFrame()
+    chart = pd.DataFrame(columns=["项目", "金额"])
+    if not doc_id or ordinal in (None, ""):
+        return empty, "", None, chart
+    t = next((t for t in app.store.facts.tables(doc_id) if str(t["ord"]) == str(ordinal)), None)
+    if t is None:
+        return empty, "⚠ 表格不存在", None, chart
+    width = max([len(r) for r in t["rows"]] + [len(h) for h in t["header"]] + [1])
+    rows = [list(r) + [""] * (width - len(r)) for r in t["rows"]]
+    frame = pd.DataFrame(rows, columns=_columns(t["header"], width))
+    path = Path(tempfile.mkdtemp(prefix="budgetqa-csv-")) / f"{doc_id}-{t['ord'] + 1:02d}.csv"
+    with path.open("w", newline="", encoding="utf-8-sig") as f:
+        csv.writer(f).writerows([*t["header"], *t["rows"]])
+    page = f"第{t['page']}页" if t["page"] else "页码不详"
+    info = f"**{t['title'] or '（无标题）'}** {t['code']} · 单位：{t['unit'] or '未注明'} · {page} · {len(rows)} 行"
+    if not t["aligned"]:
+        info += " · ⚠ 原文件丢失了空单元格，列未对齐，数字已保留"
+    return frame, info, str(path), structure_chart(app, doc_id, t["table_id"])
+
+
+def structure_chart(app: App, doc_id: str, table_id: str) -> pd.DataFrame:
+    """The table's top-level rows (功能分类 类, or 一、二、… items) in its first value column."""
+    facts = [f for f in app.store.facts.facts([doc_id]) if f.table_id == table_id and not f.flagged]
+    if not facts:
+        return pd.DataFrame(columns=["项目", "金额"])
+    first_col = facts[0].column
+    top = [f for f in facts if f.column == first_col and len(f.code) == 3]
+    if not top:
+        top = [
+            f
+            for f in facts
+            if f.column == first_col and f.row_label[:1] in "一二三四五六七八九十" and "、" in f.row_label[:4]
+        ]
+    data = [(f.row_label.strip(), float(f.value)) for f in top if f.value]
+    return pd.DataFrame(data, columns=["项目", "金额"])
+
+
+# --- 审计 ----------------------------------------------------------------------------------
+AUDIT_COLUMNS = ["级别", "类型", "说明", "应为", "实为", "页", "位置", "原文"]
+
+
+def audit_rows(app: App, doc_id: str) -> tuple[pd.DataFrame, str]:
+    if not doc_id:
+        return pd.DataFrame(columns=AUDIT_COLUMNS), ""
+    try:
+        findings = sorted(audit(app.store, doc_id), key=lambda f: SEVERITY_ORDER.get(f.severity, 3))
+    except BudgetQAError as exc:
+        return pd.DataFrame(columns=AUDIT_COLUMNS), _error_line(exc)
+    rows = [[f.severity, f.kind, f.message, f.expected, f.found, f.page or "", f.section, f.quote] for f in findings]
+    counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITY_ORDER}
+    return pd.DataFrame(
+        rows, columns=AUDIT_COLUMNS
+    ), f"{counts['error']} error · {counts['warning']} warning · {counts['info']} info"
+
+
+# --- 上传 ----------------------------------------------------------------------------------
+def upload(app: App, files: list[Any] | None, progress: gr.Progress) -> tuple[pd.DataFrame, pd.DataFrame]:
+    results: list[list[str]] = []
+    folder = app.settings.uploads_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    limit = app.settings.max_upload_mb * 1024 * 1024
+    saved: list[tuple[str, Path]] = []
+    for f in files or []:
+        src = Path(getattr(f, "name", f))
+        original = getattr(f, "orig_name", None) or src.name
+        try:
+            name = safe_name(original)
+            size = src.stat().st_size
+            if size > limit:
+                raise BudgetQAError(
+                    f"{original}: {size / 1048576:.1f} MB is over the {app.settings.max_upload_mb} MB limit "
+                    "(BUDGETQA_MAX_UPLOAD_MB)"
+                )
+            data = src.read_bytes()
+            dst = unused_path(folder, name, data, set(app.store.catalog.doc_ids()) - {Path(name).stem})
+            if not dst.exists():
+                dst.write_bytes(data)
+            saved.append((original, dst))
+        except BudgetQAError as exc:
+            results.append([original, "失败", str(exc)])
+    with app.lock:
+        for i, (original, dst) in enumerate(saved):
+            progress((i, len(saved)), desc=f"正在读取 {original}")
+            r = app.store.ingest([dst])
+            if r.errors:
+                results.append([original, "失败", r.errors[0].reason])
+            elif r.unchanged:
+                results.append([original, "未变", f"已在库中（doc_id {dst.stem}）"])
+            else:
+                results.append([original, "已加入", f"doc_id {dst.stem}"])
+        app.refresh()
+    return pd.DataFrame(results, columns=["文件", "结果", "说明"]), app.reports_frame()
+
+
+# --- layout --------------------------------------------------------------------------------
+def build_app(settings: Settings) -> gr.Blocks:
+    app = App(settings)
+    with gr.Blocks(title="budgetqa — 预算报告问答", analytics_enabled=False) as demo:
+        gr.Markdown("## budgetqa — 预决算报告问答 · 每个数字都与报表核对")
+        with gr.Tab("问答", id="ask"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(label="问答", height=420, elem_id="chat")
+                    question = gr.Textbox(label="问题", placeholder=EXAMPLES[0], elem_id="question")
+                    with gr.Row():
+                        send = gr.Button("提问", variant="primary", elem_id="ask-button")
+                        clear = gr.Button("清空")
+                    gr.Examples(EXAMPLES, inputs=question)
+                with gr.Column(scale=2):
+                    docs = gr.Dropdown(app.report_choices(), multiselect=True, label="只在这些报告中查找（可不选）")
+                    top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="检索段落数 top-k")
+                    use_llm = gr.Checkbox(
+                        value=settings.llm_configured,
+                        interactive=settings.llm_configured,
+                        label="用 LLM 作答" if settings.llm_configured else "LLM 未配置：抽取式作答",
+                    )
+                    status = gr.Markdown(elem_id="ask-status")
+                    sources = gr.HTML(elem_id="sources")
+            ask_inputs = [question, chat, docs, top_k, use_llm]
+
+            def run_ask(m: str, h: list[dict], d: list[str], k: int, u: bool) -> Iterator[tuple]:
+                yield from ask_stream(app, m, h, d, k, u)  # a generator function, so Gradio streams it
+
+            for trigger in (send.click, question.submit):
+                trigger(
+                    run_ask,
+                    ask_inputs,
+                    [chat, sources, status],
+                    api_name="ask" if trigger == send.click else False,
+                ).then(lambda: "", None, question)
+            clear.click(lambda: ([], "", ""), None, [chat, sources, status])
+        with gr.Tab("引用查找", id="locate"):
+            with gr.Row():
+                loc_text = gr.Textbox(label="引文或数字", placeholder="42400 或 一段原文", elem_id="locate-text")
+                loc_docs = gr.Dropdown(app.report_choices(), multiselect=True, label="报告（可不选）")
+            loc_btn = gr.Button("查找", variant="primary", elem_id="locate-button")
+            loc_msg = gr.Markdown(elem_id="locate-status")
+            loc_out = gr.Dataframe(headers=LOCATE_COLUMNS, wrap=True, elem_id="locate-hits")
+            loc_btn.click(
+                lambda t, d: locate_rows(app, t, d), [loc_text, loc_docs], [loc_out, loc_msg], api_name="locate"
+            )
+            loc_text.submit(lambda t, d: locate_rows(app, t, d), [loc_text, loc_docs], [loc_out, loc_msg])
+            gr.Markdown("### 核对：粘贴一句话（比如新闻稿），逐个核对其中的数字")
+            chk_text = gr.Textbox(label="句子", elem_id="check-text")
+            chk_btn = gr.Button("核对", elem_id="check-button")
+            chk_msg = gr.Markdown()
+            chk_out = gr.Dataframe(headers=CHECK_COLUMNS, wrap=True, elem_id="check-numbers")
+            chk_btn.click(
+                lambda s, d: check_rows(app, s, d), [chk_text, loc_docs], [chk_out, chk_msg], api_name="check"
+            )
+        with gr.Tab("报表", id="tables"):
+            with gr.Row():
+                tb_doc = gr.Dropdown(app.report_choices(), label="报告", elem_id="tables-doc")
+                tb_table = gr.Dropdown([], label="表格", elem_id="tables-table")
+            tb_info = gr.Markdown(elem_id="tables-info")
+            tb_frame = gr.Dataframe(wrap=True, elem_id="tables-frame")
+            tb_csv = gr.File(label="CSV 下载")
+            tb_chart = gr.BarPlot(x="项目", y="金额", title="表格结构（一级项目）", label="结构图")
+            tb_doc.change(lambda d: table_choices(app, d), tb_doc, tb_table)
+            tb_table.change(
+                lambda d, t: show_table(app, d, t), [tb_doc, tb_table], [tb_frame, tb_info, tb_csv, tb_chart]
+            )
+        with gr.Tab("审计", id="audit"):
+            au_doc = gr.Dropdown(app.report_choices(), label="报告", elem_id="audit-doc")
+            au_msg = gr.Markdown(elem_id="audit-status")
+            au_out = gr.Dataframe(headers=AUDIT_COLUMNS, wrap=True, elem_id="audit-findings")
+            au_doc.change(lambda d: audit_rows(app, d), au_doc, [au_out, au_msg])
+        with gr.Tab("上传", id="upload"):
+            gr.Markdown(f"添加 PDF / TXT / MD 报告（每个不超过 {settings.max_upload_mb} MB）。文件名即 doc_id。")
+            up_files = gr.File(file_count="multiple", file_types=[".pdf", ".txt", ".md"], elem_id="upload-files")
+            up_btn = gr.Button("加入索引", variant="primary", elem_id="upload-button")
+            up_out = gr.Dataframe(headers=["文件", "结果", "说明"], elem_id="upload-results")
+            up_list = gr.Dataframe(app.reports_frame(), label="已索引的报告", elem_id="reports")
+
+            def do_upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+                result, listing = upload(app, files, progress)
+                choices = app.report_choices()
+                return (result, listing, *(gr.update(choices=choices) for _ in range(4)))
+
+            up_btn.click(do_upload, up_files, [up_out, up_list, docs, loc_docs, tb_doc, au_doc])
+    return demo
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+    demo = build_app(settings)
+    demo.queue(default_concurrency_limit=2).launch(
+        server_name=host,
+        server_port=port,
+        css=CSS,
+        theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"]),  # no web fonts offline
+        max_file_size=f"{settings.max_upload_mb}mb",
+        show_error=False,
+    )
