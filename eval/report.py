@@ -67,7 +67,7 @@ def markdown(result: dict, title: str = "budgetqa eval") -> str:
 
 def _missed(r: dict) -> bool:
     if r["type"] == "unanswerable":
-        return not r["abstained"]
+        return not r["declined"]
     return r["abstained"] or any((r[k] is not None and r[k] < 1) for k in ("evidence_recall", "numeric_accuracy"))
 
 

@@ -49,6 +49,11 @@ ORG_LABEL = re.compile(r"(?:预算主管部门|预算单位|部门名称|单位�
 KIND_TITLES = {"决算": "部门决算", "预算": "部门预算", "绩效自评": "部门整体支出绩效自评报告", "other": "报告"}
 
 
+# Bump when parsing changes what a report yields from the same bytes: `ingest` then re-reads every
+# file once (unchanged chunks keep their vectors, their ids being content hashes).
+PARSER_VERSION = "2"
+
+
 def find_org(text: str) -> str:
     """The department a report is about: a labelled line ("预算主管部门：…") or the name it uses most."""
     for m in ORG_LABEL.finditer(text[:5000]):
@@ -85,10 +90,14 @@ def guess_year(title: str, stem: str, text: str) -> int | None:
 
 
 def guess_department(title: str) -> str:
+    """ "上海市普陀区司法局2026年区级部门预算" → "上海市普陀区司法局" (the level word 区级/市级 is not part of the name)."""
     d = re.sub(
-        r"20\d\d\s*年度?|部门决算|部门预算|单位决算|单位预算|部门整体支出绩效自评报告|绩效自评报告|决算|预算", "", title
+        r"20\d\d\s*年度?|(?:区级|市级|县级|省级|本级)?(?:部门决算|部门预算|单位决算|单位预算)"
+        r"|部门整体支出绩效自评报告|绩效自评报告|决算|预算",
+        "",
+        title,
     )
-    return d.strip(" 　:：")
+    return re.sub(r"(?:区级|市级|县级|省级)$", "", d.strip(" 　:：")).strip(" 　:：")
 
 
 def sha256_file(path: Path) -> str:

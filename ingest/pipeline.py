@@ -22,7 +22,7 @@ from ingest.errors import BadInputError, DocumentError
 from ingest.factstore import FactStore
 from ingest.index import SparseIndex, VectorStore, tokenize
 from ingest.model import Chunk, Report
-from ingest.parse import SUPPORTED, parse_file, sha256_file
+from ingest.parse import PARSER_VERSION, SUPPORTED, parse_file, sha256_file
 from ingest.settings import Settings
 
 EMBED_BATCH = 64
@@ -116,7 +116,8 @@ class Store:
             except OSError as exc:
                 result.errors.append(DocumentError(str(f), f"cannot be read ({exc.strerror})"))
                 continue
-            if self.catalog.report_sha(doc_id) == sha:
+            same_parser = self.catalog.meta(f"parser:{doc_id}") == PARSER_VERSION
+            if self.catalog.report_sha(doc_id) == sha and same_parser:
                 result.unchanged.append(doc_id)
             else:
                 todo.append(f)
@@ -181,6 +182,7 @@ class Store:
         result.chunks_embedded += len(missing)
         tokens = [sparse_units(c) for c in chunks]
         self.catalog.swap_report(report, chunks, tokens)
+        self.catalog.set_meta(f"parser:{report.doc_id}", PARSER_VERSION)
         stale = sorted(old_ids - set(new_ids))
         if stale:
             self.vectors.delete(stale)

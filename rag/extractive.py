@@ -14,44 +14,14 @@ HOW_MUCH = re.compile(
     r"多少|是多少|几|金额|数额|how much|how many|what (?:was|is) the (?:amount|total)|\bamount\b|\btotal\b", re.I
 )
 CAUSE_CUE = re.compile(r"主要原因|主要变动情况|主要是|原因是|原因：|原因:|主要用于|主要包括|一是")
-AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元|元|%|个|家|人|辆|台|套|项|次|场)")
+AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元|元|%|个|家|人|辆|台|套|项|次|场|分)")
+NONE_CUE = re.compile(r"没有|^无|本部门无|本单位无|年度无|不涉及|本表无数据|无此类")
+NEAR = 8  # an amount this many characters after the item's name is that item's amount
 QUESTION_WORDS = re.compile(
     r"为什么|为何|是什么|什么|是多少|多少|哪些|哪个|哪里|怎么样|怎样|如何|请问|原因|情况|吗|呢|？|\?|。|，|,|的|是|有|了|年度|年"
 )
-EN_TERMS = {
-    "government fund": "政府性基金",
-    "general public budget": "一般公共预算",
-    "state capital": "国有资本经营",
-    "three public": "三公经费",
-    "official reception": "公务接待费",
-    "vehicle": "公务用车",
-    "overseas": "因公出国",
-    "revenue": "收入",
-    "income": "收入",
-    "expenditure": "支出",
-    "spending": "支出",
-    "budget": "预算",
-    "final account": "决算",
-    "basic": "基本支出",
-    "project": "项目支出",
-    "procurement": "政府采购",
-    "operating cost": "机关运行经费",
-    "increase": "增加",
-    "decrease": "减少",
-    "fiscal appropriation": "财政拨款",
-    "appropriation": "财政拨款",
-    "personnel": "人员经费",
-    "public funds": "公用经费",
-    "score": "得分",
-    "execution rate": "执行率",
-    "assets": "国有资产",
-    "science and technology": "科学技术支出",
-    "social security": "社会保障和就业支出",
-    "housing": "住房保障支出",
-    "health": "卫生健康支出",
-    "total": "合计",
-}
 MIN_COVERAGE = 0.5
+POOL_READ = 30  # passages the answerer reads: the fused ranking's top is often a table row list, not the sentence
 SENT_SPLIT = re.compile(r"(?<=[。！？；!?])")
 
 
@@ -73,31 +43,62 @@ def content_of(question: str, aliases: set[str], departments: list[str] | None =
     q = question
     for a in ABBREVIATIONS:
         q = q.replace(a, " ")
+    for a in sorted(aliases, key=len, reverse=True):  # before department words: "曲江区" whole, not "曲江"+"区"
+        q = q.replace(a, " ")
     if departments:
         from ingest.index import _jieba
 
         for w in _jieba().lcut(q):
             if len(w) >= 2 and any(w in d for d in departments):
                 q = q.replace(w, " ")
-    low = q.lower()
-    for en, zh in EN_TERMS.items():
-        if en in low:
-            q += " " + zh
-    for a in sorted(aliases, key=len, reverse=True):
-        q = q.replace(a, " ")
     q = re.sub(r"20\d\d\s*年?度?", " ", q)
-    q = re.sub(r"[A-Za-z]+", " ", q)
+    q = re.sub(r"(?<![0-9])[A-Za-z]+", " ", q)  # English words go; "5G" stays
     q = QUESTION_WORDS.sub(" ", q)
-    return re.sub(r"\s+", " ", q).strip()
+    q = re.sub(r"[“”\"‘’'「」《》()（）、：:；;！!]", "", q)  # quotes vary between reports; the words matter
+    return " ".join(p for p in q.split() if len(p) >= 2 or p.isdigit())
 
 
 def coverage(content: str, text: str) -> float:
     """Share of the content's characters found in the text as common substrings of 2+ characters."""
+    return _runs(content, text)[0]
+
+
+def contiguity(content: str, text: str) -> float:
+    """The longest run of the content found in one piece, as a share of the content: "部门整体支出绩效
+    自评得分" matches "部门整体支出绩效自评" better than scattered "部门整体…绩效…自评得分"."""
+    return _runs(content, text)[1]
+
+
+GAP_WORDS = set("为是：:共计达约数额")
+
+
+def amount_follows(content: str, text: str) -> float:
+    """How much of the item's name stands right before an amount ("收入预算37,151.47万元",
+    "总收入 18547952.93 元"): the longest such run over its piece's length, 0 when none."""
+    best = 0.0
+    for p in [p for p in content.split(" ") if len(p) >= 3]:
+        for size in range(len(p), 2, -1):
+            if size / len(p) <= best:
+                break
+            for i in range(len(p) - size + 1):
+                at = text.find(p[i : i + size])
+                while at >= 0:
+                    end = at + size
+                    m = AMOUNT.search(text, end, end + NEAR + 20)
+                    gap = re.sub(r"\s", "", text[end : m.start()]) if m else "x" * 9
+                    if m and len(gap) <= 2 and set(gap) <= GAP_WORDS:
+                        best = max(best, size / len(p))
+                    at = text.find(p[i : i + size], at + 1)
+    return best
+
+
+def _runs(content: str, text: str) -> tuple[float, float]:
     pieces = [p for p in content.split(" ") if p]
     total = sum(len(p) for p in pieces)
     if not total:
-        return 0.0
+        return 0.0, 0.0
     covered = 0
+    longest = 0
     for p in pieces:
         i = 0
         while i < len(p):
@@ -108,10 +109,11 @@ def coverage(content: str, text: str) -> float:
                 j += 1
             if best >= 2:
                 covered += best
+                longest = max(longest, best)
                 i += best
             else:
                 i += 1
-    return covered / total
+    return covered / total, longest / total
 
 
 def _units(retrieved: list[Retrieved]) -> list[_Unit]:
@@ -134,15 +136,27 @@ def _units(retrieved: list[Retrieved]) -> list[_Unit]:
 
 
 def _follow_ups(units: list[_Unit], chosen: _Unit) -> list[_Unit]:
-    """The cause sentences right after the amount sentence ("主要变动情况：一是…")."""
-    out = []
+    """The sentences right after the amount sentence up to and including its cause ("…完成年初预算的 5%。
+    决算数与年初预算数存在差异的主要原因是…"), at most two."""
+    after = sorted(
+        (u for u in units if u.passage == chosen.passage and not u.is_row and chosen.pos < u.pos <= chosen.pos + 2),
+        key=lambda u: u.pos,
+    )
+    for n, u in enumerate(after):
+        if CAUSE_CUE.search(u.text):
+            return after[: n + 1]
+    return []
+
+
+CONTINUES = re.compile(r"^(?:与|比|较|同比|其中|增长|下降|增加|减少)")
+
+
+def _continuation(units: list[_Unit], chosen: _Unit) -> list[_Unit]:
+    """The next sentence when it goes on about the same amount ("…4,919.93万元。与2023年度相比，减少…")."""
     for u in units:
-        if u.passage == chosen.passage and not u.is_row and chosen.pos < u.pos <= chosen.pos + 2:
-            if CAUSE_CUE.search(u.text) or out:
-                out.append(u)
-                if len(out) >= 2:
-                    break
-    return out
+        if u.passage == chosen.passage and not u.is_row and u.pos == chosen.pos + 1 and CONTINUES.match(u.text):
+            return [u]
+    return []
 
 
 def _label(row: str) -> str:
@@ -152,7 +166,7 @@ def _label(row: str) -> str:
 def answer_extractive(
     question: str, retrieved: list[Retrieved], aliases: set[str], top_k: int, departments: list[str] | None = None
 ) -> Answer:
-    passages = retrieved[: max(top_k * 2, top_k)]
+    passages = retrieved[: max(POOL_READ, top_k * 2)]
     content = content_of(question, aliases, departments)
     why = bool(WHY.search(question))
     how_much = bool(HOW_MUCH.search(question)) and not why
@@ -161,8 +175,12 @@ def answer_extractive(
         cov = coverage(content, u.text)
         if u.is_row:
             cov = max(cov, coverage(content, _label(u.text)) * 0.95)
-        bonus = 0.0
-        if why and CAUSE_CUE.search(u.text):
+        bonus = 0.1 * contiguity(content, u.text)
+        if how_much:
+            bonus += 0.1 * amount_follows(content, u.text)
+        if NONE_CUE.search(u.text) and cov >= MIN_COVERAGE:  # "本部门没有政府性基金…": the answer to a trap
+            bonus += 0.3
+        if why and (CAUSE_CUE.search(u.text) or _follow_ups(units, u)):
             bonus += 0.15
         if how_much and AMOUNT.search(u.text) or how_much and u.is_row and re.search(r"\d", u.text):
             bonus += 0.1
@@ -185,6 +203,7 @@ def answer_extractive(
                     chosen += _follow_ups(units, u)
                     break
     else:
+        chosen += _continuation(units, best)
         for u in ranked[1:4]:
             if u.score >= best.score - 0.05 and u.text != best.text and len(chosen) < 3 and u.passage != best.passage:
                 chosen.append(u)

@@ -34,10 +34,13 @@ def _aliases(doc: dict) -> set[str]:
     names: set[str] = set()
     for m in re.finditer(r"[\u4e00-\u9fff]{2,4}?[省市区县]", title):
         names.add(m.group(0))
-    dept = re.sub(r"^.*?[市区县](?:人民政府)?", "", doc.get("department") or title)
-    dept = re.sub(r"\d{4}.*$", "", dept)
-    if 2 <= len(dept) <= 16:
-        names.add(dept)
+    full = re.sub(r"\d{4}.*$", "", doc.get("department") or title)
+    # after the first place name, and after the last: "普陀区人民政府万里街道办事处" and "万里街道办事处"
+    for dept in (re.sub(r"^.*?[市区县](?:人民政府)?", "", full), re.sub(r"^.*[市区县](?:人民政府)?", "", full)):
+        if 2 <= len(dept) <= 16 and not dept.startswith("委"):
+            names.add(dept)
+            if dept.endswith("街道办事处"):
+                names.add(dept.removesuffix("办事处"))
     for short, long in (
         ("工信局", "工业和信息化局"),
         ("财政局", "财政局"),
@@ -92,6 +95,22 @@ class Retriever:
         best = max(scores.values())
         return tuple(sorted(d for d, s in scores.items() if s >= best - 1e-9))
 
+    def uncovered_years(self, question: str, doc_ids: tuple[str, ...] = ()) -> list[int]:
+        """Years the question asks about that no candidate report covers. A report of year Y speaks
+        of Y and of Y-1 (决算 compare with last year, 预算 with last year's execution)."""
+        asked = sorted({int(y) for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", question)})
+        if not asked:
+            return []
+        candidates = doc_ids or self.scope(question) or tuple(self.reports)
+        covered = set()
+        for d in candidates:
+            y = self.reports[d].get("year")
+            if y:
+                covered |= {y, y - 1}
+        if not covered:
+            return []
+        return [y for y in asked if y not in covered]
+
     def retrieve(
         self, question: str, top_k: int = 5, filters: Filters = Filters(), auto_scope: bool = True
     ) -> list[Retrieved]:
@@ -100,16 +119,28 @@ class Retriever:
         doc_ids = filters.doc_ids or (self.scope(question) if auto_scope else ())
         allowed = self._allowed(doc_ids, filters)
         dense = self._dense(question, doc_ids, filters)
-        sparse = self._sparse(question, allowed)
+        sparse = self._sparse(self._sparse_query(question, doc_ids), allowed)
         fused: dict[str, float] = {}
         for weight, ranking in zip(WEIGHTS, (dense, sparse), strict=True):
             for rank, (cid, _) in enumerate(ranking):
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
-        ids = [cid for cid, _ in ranked if cid in self._catalog_ids][: max(top_k * 3, top_k)]
+        keep = max(top_k * 3, POOL)  # the answerer reads this deeper pool and puts what it cites first
+        ids = [cid for cid, _ in ranked if cid in self._catalog_ids][:keep]
         chunks = self.store.catalog.chunks(ids)
         out = [Retrieved(chunks[cid], round(score, 6)) for cid, score in ranked if cid in chunks]
-        return out[: max(top_k * 3, top_k)]
+        return out[:keep]
+
+    def _sparse_query(self, question: str, doc_ids: tuple[str, ...]) -> str:
+        """Within named reports, the report's own name only adds noise to BM25 (every passage that
+        prints the department's name outranks the one about the item), so it is left out."""
+        if not doc_ids:
+            return question
+        from rag.extractive import content_of
+
+        names = set().union(*(self._aliases.get(d, set()) for d in doc_ids))
+        departments = [self.reports[d].get("department") or self.reports[d]["title"] for d in doc_ids]
+        return content_of(question, names, departments) or question
 
     def _allowed(self, doc_ids: tuple[str, ...], f: Filters) -> np.ndarray | None:
         if not doc_ids and f.year is None and f.kind is None:

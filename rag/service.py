@@ -10,6 +10,7 @@ from ingest.model import Answer, CheckedNumber, Retrieved
 from ingest.pipeline import Store
 from ingest.settings import Settings
 from rag.extractive import answer_extractive
+from rag.glossary import expand
 from rag.llm import (
     SYSTEM_PROMPT,
     ChatBackend,
@@ -102,20 +103,40 @@ class QA:
         k = self.settings.top_k if top_k is None else top_k
         if k < 1 or k > 50:
             raise BadInputError(f"--top-k {k} is out of range; use 1 to 50")
-        retrieved = self.retriever.retrieve(q, k, Filters(tuple(doc_ids), year, kind))
-        departments = [r["department"] or "" for r in self.retriever.reports.values()]
-        answer = answer_extractive(q, retrieved, self.aliases(q), k, departments)
-        answer = self._shown(self._check(answer), k)
+        query = expand(q)  # English budget terms get their Chinese words, for BM25 and the answerer
+        retrieved = self.retriever.retrieve(query, k, Filters(tuple(doc_ids), year, kind))
+        missing = self.retriever.uncovered_years(query, tuple(doc_ids))
+        if missing:
+            return self._no_such_year(q, missing, retrieved[:k])
+        named = tuple(doc_ids) or self.retriever.scope(query)
+        departments = [self.retriever.reports[d]["department"] or "" for d in named]
+        answer = answer_extractive(query, retrieved, self.aliases(query), k, departments)
+        answer = self._shown(self._check(replace(answer, question=q)), k)
         if want_llm:
-            return self._ask_llm(q, answer, tuple(retrieved[:k]), on_token)
+            return self._ask_llm(q, answer, answer.retrieved[:k], on_token)
         return answer
+
+    def _no_such_year(self, question: str, years: list[int], retrieved: list[Retrieved]) -> Answer:
+        have = sorted({r["year"] for r in self.retriever.reports.values() if r.get("year")})
+        asked = "、".join(f"{y}年" for y in years)
+        return Answer(
+            question=question,
+            answer=f"语料中没有{asked}的相关报告，无法回答（已收录报告的年度：{'、'.join(map(str, have))}）。",
+            mode="extractive",
+            abstained=True,
+            citations=(),
+            retrieved=tuple(retrieved),
+        )
 
     @staticmethod
     def _shown(answer: Answer, k: int) -> Answer:
-        shown = list(answer.retrieved[:k])
-        cited = {c.chunk_id for c in answer.citations}
-        shown += [r for r in answer.retrieved[k:] if r.chunk.chunk_id in cited]
-        return replace(answer, retrieved=tuple(shown))
+        """The k passages shown with the answer: the cited ones first (the answerer read deeper than
+        the fused ranking and found them best), then the rest of the ranking."""
+        cited = [c.chunk_id for c in answer.citations]
+        by_id = {r.chunk.chunk_id: r for r in answer.retrieved}
+        first = [by_id[c] for c in dict.fromkeys(cited) if c in by_id]
+        rest = [r for r in answer.retrieved if r.chunk.chunk_id not in set(cited)]
+        return replace(answer, retrieved=tuple(first + rest[: max(0, k - len(first))]))
 
     def _ask_llm(
         self, question: str, extractive: Answer, passages: tuple[Retrieved, ...], on_token: OnToken | None

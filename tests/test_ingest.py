@@ -112,3 +112,18 @@ def test_bad_files_each_get_a_message_and_the_batch_goes_on(tmp_path: Path) -> N
     assert "encrypted" in messages["locked.pdf"]
     assert "not a readable PDF" in messages["fake.pdf"] or "truncated" in messages["fake.pdf"]
     assert "truncated" in messages["truncated.pdf"] or "not a readable PDF" in messages["truncated.pdf"]
+
+
+def test_a_new_parser_version_rereads_unchanged_files_without_reembedding(tmp_path: Path) -> None:
+    from ingest import pipeline
+
+    settings = Settings(home=tmp_path / "home")
+    src = CORPUS / "beiguan-gongxinju-2024-juesuan.txt"
+    first = Store(settings).ingest([src])
+    assert first.added == ["beiguan-gongxinju-2024-juesuan"]
+    assert Store(settings).ingest([src]).unchanged == ["beiguan-gongxinju-2024-juesuan"]
+    store = Store(settings)
+    store.catalog.set_meta("parser:beiguan-gongxinju-2024-juesuan", "0")  # as written by an older budgetqa
+    again = store.ingest([src])
+    assert again.updated == ["beiguan-gongxinju-2024-juesuan"] and again.chunks_embedded == 0
+    assert store.catalog.meta("parser:beiguan-gongxinju-2024-juesuan") == pipeline.PARSER_VERSION

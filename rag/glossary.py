@@ -1,0 +1,85 @@
+"""English budget terms → the Chinese words the reports use.
+
+The reports are Chinese; BM25 sees nothing in an English question, and the multilingual embedder
+alone ranks the right passage too low. Appending the Chinese terms of the English phrases found
+(longest first) lets both sides of the hybrid retrieval, and the answerer, work on English questions.
+"""
+
+from __future__ import annotations
+
+import re
+
+TERMS: dict[str, str] = {
+    # departments
+    "industry and it bureau": "工业和信息化局",
+    "industry and information technology bureau": "工业和信息化局",
+    "industry, it and commerce bureau": "工业信息化和商务局",
+    "science, industry, commerce and it bureau": "科技工业商务和信息化局",
+    "finance bureau": "财政局",
+    "justice bureau": "司法局",
+    "commerce commission": "商务委员会",
+    "government office": "人民政府办公室",
+    "planning and natural resources bureau": "规划和自然资源局",
+    "social work department": "社会工作部",
+    "social welfare institute": "社会福利院",
+    "subdistrict office": "街道办事处",
+    "high-tech zone": "高新技术产业开发区",
+    # money
+    "government fund budget appropriation income": "政府性基金预算财政拨款收入",
+    "government fund appropriation income": "政府性基金预算财政拨款收入",
+    "government fund": "政府性基金",
+    "general public budget": "一般公共预算",
+    "fiscal appropriation": "财政拨款",
+    "appropriation income": "财政拨款收入",
+    "basic expenditure": "基本支出",
+    "project expenditure": "项目支出",
+    "personnel expenses": "人员经费",
+    "public expenses": "公用经费",
+    "three public expenses": "三公经费",
+    "official reception": "公务接待费",
+    "official vehicles": "公务用车",
+    "overseas travel": "因公出国（境）费",
+    "operating expenses": "机关运行经费",
+    "government procurement": "政府采购",
+    "revenue budget": "收入预算",
+    "income budget": "收入预算",
+    "expenditure budget": "支出预算",
+    "total income": "收入合计",
+    "total expenditure": "支出合计",
+    "final account": "决算",
+    "final accounts": "决算",
+    "budget": "预算",
+    "revenue": "收入",
+    "income": "收入",
+    "expenditure": "支出",
+    "spend": "支出",
+    "spent": "支出",
+    "science and technology": "科学技术",
+    "public legal services": "公共法律服务",
+    "public legal service": "公共法律服务",
+    "social security": "社会保障和就业",
+    "housing": "住房保障",
+    "health": "卫生健康",
+    # performance
+    "self-evaluation score": "自评得分",
+    "self evaluation score": "自评得分",
+    "score": "得分",
+    "execution rate": "执行率",
+    "target": "年度目标值",
+    "actual": "实际完成值",
+    "5g base stations": "5G基站",
+    # why / how
+    "increase": "增加",
+    "increased": "增加",
+    "decrease": "减少",
+    "decreased": "减少",
+}
+_PATTERN = re.compile(
+    r"\b(" + "|".join(re.escape(t) for t in sorted(TERMS, key=len, reverse=True)) + r")\b", flags=re.IGNORECASE
+)
+
+
+def expand(question: str) -> str:
+    """The question with the Chinese terms of its English phrases appended (unchanged when it has none)."""
+    found = list(dict.fromkeys(TERMS[m.group(1).lower()] for m in _PATTERN.finditer(question)))
+    return f"{question} {' '.join(found)}" if found else question
