@@ -99,6 +99,10 @@ def main() -> int:
         cwd=ROOT,
     )
     cold = time.perf_counter() - s
+    base = baseline_figures(store, questions)
+    loc = locate_figures(store)
+    tables = table_share([p for p in pdfs])
+    audit_s = time_audit(store)
     figures = {
         "reports": len(result.added),
         "pdf_pages": pdf_pages,
@@ -112,12 +116,121 @@ def main() -> int:
         "questions": len(lat),
         "cold_ask_s": round(cold, 2),
         "peak_mb": round(peak_mb(), 1),
+        "locate_ms_p50": loc[0],
+        "locate_ms_p95": loc[1],
+        "locate_queries": loc[2],
+        "audit_all_reports_s": audit_s,
+        "table_extraction_s": tables[0],
+        "pdf_parse_single_process_s": tables[1],
+        "table_share_of_pdf_parse": tables[2],
+        "table_share_of_pdf_ingest_end_to_end": round(tables[0] / pdf_s, 3) if pdf_s else None,
+        "baseline": base,
         "errors": [str(e) for e in result.errors],
     }
     print(json.dumps(figures, ensure_ascii=False, indent=2))
     if args.out:
         Path(args.out).write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0
+
+
+def pct(values: list[float], p: float) -> float:
+    v = sorted(values)
+    return round(v[min(len(v) - 1, max(0, int(round(p / 100 * len(v) + 0.5)) - 1))], 1)
+
+
+def baseline_figures(store: Store, questions: list[str]) -> dict:
+    """The llama-index default pipeline over the same report texts: build time and query latency."""
+    from eval.baseline import Baseline
+
+    texts = {d: store.catalog.report_text(d) for d in store.catalog.doc_ids()}
+    t0 = time.perf_counter()
+    base = Baseline(texts, store.embedder)
+    build = time.perf_counter() - t0
+    base.retrieve(questions[0], 5)
+    lat = []
+    for q in questions:
+        s = time.perf_counter()
+        base.retrieve(q, 5)
+        lat.append((time.perf_counter() - s) * 1000)
+    return {
+        "chunks": base.n_chunks,
+        "build_s": round(build, 2),
+        "chunks_per_s": round(base.n_chunks / build, 1),
+        "warm_query_ms_p50": pct(lat, 50),
+        "warm_query_ms_p95": pct(lat, 95),
+        "note": "build = SentenceSplitter + embedding of already extracted text; PDF reading not included",
+    }
+
+
+def locate_figures(store: Store, n: int = 60) -> tuple[float, float, int]:
+    """budgetqa locate over figures taken from the facts and quotes taken from passages."""
+    import random
+
+    from rag.locate import Locator
+
+    rng = random.Random(7)
+    facts = [f for f in store.facts.facts() if f.value]
+    chunks = [c for d in store.catalog.doc_ids() for c in store.catalog.doc_chunks(d) if c.kind == "text"]
+    queries = [str(f.value) for f in rng.sample(facts, n // 2)]
+    for c in rng.sample(chunks, n - len(queries)):
+        start = rng.randrange(max(1, len(c.text) - 20))
+        queries.append(c.text[start : start + 20])
+    loc = Locator(store)
+    loc.locate(queries[0])
+    lat = []
+    for q in queries:
+        s = time.perf_counter()
+        loc.locate(q)
+        lat.append((time.perf_counter() - s) * 1000)
+    return pct(lat, 50), pct(lat, 95), len(lat)
+
+
+def table_share(pdfs: list[Path]) -> tuple[float, float, float | None]:
+    """Seconds spent finding and extracting tables (pdfplumber find_tables + extract, then facts)
+    inside a single-process parse of the PDFs, and that parse's total."""
+    import pdfplumber.page
+
+    from ingest import facts as facts_mod
+    from ingest.parse import parse_file
+
+    spent = [0.0]
+
+    def timed(fn, tables: bool = False):  # noqa: ANN001, ANN202
+        def wrapper(*a, **kw):  # noqa: ANN002, ANN003, ANN202
+            s = time.perf_counter()
+            try:
+                out = fn(*a, **kw)
+            finally:
+                spent[0] += time.perf_counter() - s
+            if tables:  # rows are extracted later, by each table's .extract()
+                for t in out:
+                    t.extract = timed(t.extract)
+            return out
+
+        return wrapper
+
+    orig_find = pdfplumber.page.Page.find_tables
+    pdfplumber.page.Page.find_tables = timed(orig_find, tables=True)
+    t0 = time.perf_counter()
+    try:
+        for p in pdfs:
+            report = parse_file(p)
+            s = time.perf_counter()
+            facts_mod.report_facts(report)
+            spent[0] += time.perf_counter() - s
+    finally:
+        pdfplumber.page.Page.find_tables = orig_find
+    total = time.perf_counter() - t0
+    return round(spent[0], 2), round(total, 2), round(spent[0] / total, 3) if total else None
+
+
+def time_audit(store: Store) -> float:
+    from rag.audit import audit
+
+    s = time.perf_counter()
+    for d in store.catalog.doc_ids():
+        audit(store, d)
+    return round(time.perf_counter() - s, 2)
 
 
 if __name__ == "__main__":

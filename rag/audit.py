@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from ingest.model import Fact
 from ingest.pipeline import Store
-from rag.numbers import derived_figures
+from rag.numbers import derived_figures, mentions, money_equal
 
 COMPONENTS = ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出")
 TOTAL_WORDS = ("合计", "小计", "本年支出合计")
@@ -37,7 +37,11 @@ def _severity(diff: Decimal, step: Decimal, parts: int = 2) -> str:
     return "warning" if diff <= step * parts / 2 + Decimal("1e-9") else "error"
 
 
-MESSAGES = {"growth_rate": "增幅与金额不符：按金额计算应为{v}", "execution_rate": "完成预算比例与金额不符：应为{v}"}
+MESSAGES = {
+    "growth_rate": "增幅与金额不符：按金额计算应为{v}",
+    "execution_rate": "完成预算比例（执行率）与金额不符：应为{v}",
+    "share": "占比与金额不符：按金额计算应为{v}",
+}
 
 
 def narrative_findings(store: Store, doc_id: str) -> list[Finding]:
@@ -139,8 +143,116 @@ def code_sum_findings(facts: list[Fact]) -> list[Finding]:
     return out
 
 
+SKIP_CLAUSE = re.compile(
+    r"增加|减少|增长|下降|年初预算|预算数|预算为|全年预算|预算安排|上年|比|较|追加|其中|涉及|结转|结余|累计|合同|授予|占"
+)
+NUMBERING = re.compile(r"^(?:\d+[.．、]|[一二三四五六七八九十]+[是、]|[（(][一二三四五六七八九十\d]+[）)])\s*")
+
+
+def _label_key(label: str) -> str:
+    label = NUMBERING.sub("", label.strip())
+    label = re.sub(r"^20\d\d\s*年度?", "", label)
+    return re.sub(r"[（(][类款项][）)]|\s|决算数?为?$|为$", "", label)
+
+
+def narrative_table_findings(store: Store, doc_id: str) -> list[Finding]:
+    """An amount the narrative gives right after a named item ("一般公共预算财政拨款收入6,268.57万元")
+    when every table row of exactly that name says otherwise. Changes, budgets and shares are other
+    figures and are left out; so are items no table row names exactly."""
+    out: list[Finding] = []
+    by_label: dict[str, list[Fact]] = {}
+    for f in store.facts.facts((doc_id,)):
+        if f.value_yuan is not None and not f.flagged:
+            by_label.setdefault(_label_key(f.row_label), []).append(f)
+    for c in store.catalog.doc_chunks(doc_id):
+        if c.kind != "text":
+            continue
+        for m in mentions(c.text):
+            if m.yuan is None:
+                continue
+            clause = re.split(r"[，,。；;：:、]", c.text[: m.start])[-1]
+            if SKIP_CLAUSE.search(clause):
+                continue
+            key = _label_key(clause)
+            rows = by_label.get(key) if key else None
+            if rows and THREE_PUBLIC.search(key):  # 三公 items: the 三公 table, not the 经济分类 rows of 基本支出
+                rows = [f for f in rows if "三公" in f.table_title]
+            if not rows or any(money_equal(m, f) for f in rows):
+                continue
+            f = min(rows, key=lambda r: abs(r.value_yuan - m.yuan))  # type: ignore[operator]
+            diff = abs(f.value_yuan - m.yuan)  # type: ignore[operator]
+            step = max(m.half_step_yuan() * 2, Decimal(1))
+            out.append(
+                Finding(
+                    "narrative_table",
+                    "info" if diff <= step + Decimal("1e-9") else "error",
+                    f"正文金额与表格不符：「{f.row_label}」在{f.table_title or '表中'}为{f.value}{f.unit}",
+                    f"{f.value}{f.unit}",
+                    m.text,
+                    c.page,
+                    c.section,
+                    _sentence_of(c.text, m.text),
+                )
+            )
+    return out
+
+
+THREE_PUBLIC = re.compile(r"公务接待|因公出国|公务用车|三公")
+
+
+def two_amounts_findings(store: Store, doc_id: str) -> list[Finding]:
+    """One item given two different amounts in the same paragraph (numbered point). The item is the
+    whole clause before the amount, at least six characters without digits, so that "共涉及资金" of two
+    fund groups or two similarly named items do not collide."""
+    out: list[Finding] = []
+    for c in store.catalog.doc_chunks(doc_id):
+        if c.kind != "text":
+            continue
+        for para in c.text.split("\n"):
+            seen: dict[str, tuple[Decimal, str]] = {}
+            for m in mentions(para):
+                if m.yuan is None:
+                    continue
+                item = _label_key(re.split(r"[，,。；;：:、]", para[: m.start])[-1])
+                if len(item) < 6 or re.search(r"\d", item) or re.match(r"共|其中|合计|涉及", item):
+                    continue
+                if CHANGE_WORDS.search(item):
+                    continue
+                if item in seen and seen[item][0] != m.yuan:
+                    out.append(
+                        Finding(
+                            "two_amounts",
+                            "warning",
+                            f"同一段中「{item}」有两个不同金额",
+                            seen[item][1],
+                            m.text,
+                            c.page,
+                            c.section,
+                            para[:300],
+                        )
+                    )
+                seen.setdefault(item, (m.yuan, m.text))
+    return out
+
+
+CHANGE_WORDS = re.compile(r"增加|减少|增长|下降|比|较|持平")
+
+
+def _sentence_of(text: str, needle: str) -> str:
+    for s in re.split(r"(?<=[。；])", text):
+        if needle in s:
+            return s.strip()[:300]
+    return text[:300]
+
+
 def audit(store: Store, doc_id: str) -> list[Finding]:
     facts = store.facts.facts((doc_id,))
-    findings = narrative_findings(store, doc_id) + row_sum_findings(facts) + code_sum_findings(facts)
+    findings = (
+        narrative_findings(store, doc_id)
+        + narrative_table_findings(store, doc_id)
+        + two_amounts_findings(store, doc_id)
+        + row_sum_findings(facts)
+        + code_sum_findings(facts)
+    )
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda f: order[f.severity])

@@ -24,8 +24,10 @@ CHANGE = re.compile(
     r"[，,、\s]*(?:[^。；\d]{0,6})?(增长|下降|增加|减少)\s*(\d+(?:\.\d+)?)%"
 )
 EXECUTION = re.compile(
-    r"预算(?:数)?为\s*(\d[\d,]*(?:\.\d+)?)\s*(万元|元)[^。；]{0,30}?决算(?:数)?为\s*(\d[\d,]*(?:\.\d+)?)\s*(万元|元)[^。；]{0,20}?完成[^。；\d]{0,10}?(\d+(?:\.\d+)?)%"
+    r"预算(?:数)?为?\s*(\d[\d,]*(?:\.\d+)?)\s*(万元|元)[^。；]{0,60}?(?:决算|执行)(?:数)?为?\s*(\d[\d,]*(?:\.\d+)?)\s*(万元|元)?"
+    r"[^。；]{0,20}?(?:完成|执行率)[^。；\d]{0,10}?(\d+(?:\.\d+)?)%"
 )
+SHARE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(万元|元|亿元)[，,、\s]*占(?:[^\d。；%]{0,12}?)(\d+(?:\.\d+)?)%")
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,8 @@ class Derived:
 
 
 def derived_figures(text: str) -> list[Derived]:
-    """增加X，增长Y% → Y = X/(A−X); 减少X，下降Y% → Y = X/(A+X); 完成预算的Z% → Z = 决算/预算."""
+    """增加X，增长Y% → Y = X/(A−X); 减少X，下降Y% → Y = X/(A+X); 完成预算的Z% / 执行率Z% → Z = 决算/预算;
+    "合计A，其中：B，占W%" → W = B/A (the sentence's first amount is the whole)."""
     out: list[Derived] = []
     for m in CHANGE.finditer(text):
         cur, delta, pct = parse_decimal(m.group(1)), parse_decimal(m.group(4)), parse_decimal(m.group(7))
@@ -138,7 +141,7 @@ def derived_figures(text: str) -> list[Derived]:
         out.append(Derived("growth_rate", m.end(), pct, delta / base * 100, decimals, how, m.group(0)))
     for m in EXECUTION.finditer(text):
         budget, actual, pct = parse_decimal(m.group(1)), parse_decimal(m.group(3)), parse_decimal(m.group(5))
-        if not budget or actual is None or pct is None or m.group(2) != m.group(4):
+        if not budget or actual is None or pct is None or (m.group(4) or m.group(2)) != m.group(2):
             continue
         decimals = len(m.group(5).split(".")[1]) if "." in m.group(5) else 0
         calc = actual / budget * 100
@@ -147,6 +150,37 @@ def derived_figures(text: str) -> list[Derived]:
                 "execution_rate", m.end(), pct, calc, decimals, f"{m.group(3)}/{m.group(1)} = {calc:.2f}%", m.group(0)
             )
         )
+    out += _shares(text)
+    return out
+
+
+def _shares(text: str) -> list[Derived]:
+    out: list[Derived] = []
+    offset = 0
+    for sentence in re.split(r"(?<=。)", text):
+        ms = mentions(sentence)
+        money = [m for m in ms if m.yuan is not None]
+        shares = list(SHARE.finditer(sentence))
+        # the whole is the sentence's first amount, unless that amount is itself a share ("A费2.86万元，占29.1%；…")
+        if money and not any(m.start() <= money[0].start for m in shares):
+            whole = money[0]
+            for m in shares:
+                between = sentence[whole.end : m.start()]
+                if not re.search(r"其中|主要用于|包括", between) or re.search(
+                    r"增加|减少|比", sentence[: whole.start][-12:]
+                ):
+                    continue  # the whole is the amount broken down right after it, not a change or another total
+                part = parse_decimal(m.group(1))
+                pct = parse_decimal(m.group(3))
+                if part is None or pct is None or m.start() <= whole.start or not whole.yuan:
+                    continue
+                if re.search(r"占[^\d。；%]*(的|总额|合计|总计|比重)", m.group(0)):
+                    continue  # "占政府采购支出总额的100%": a named whole stated elsewhere
+                calc = part * UNIT_FACTOR[m.group(2)] / whole.yuan * 100
+                decimals = len(m.group(3).split(".")[1]) if "." in m.group(3) else 0
+                how = f"{m.group(1)}{m.group(2)}/{whole.text} = {calc:.2f}%"
+                out.append(Derived("share", offset + m.end(), pct, calc, decimals, how, m.group(0)))
+        offset += len(sentence)
     return out
 
 
