@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from ingest.errors import BadInputError
 from ingest.facts import parse_decimal
+from ingest.model import Fact
 from ingest.pipeline import Store
 from rag.numbers import NUMBER
 
@@ -66,6 +67,13 @@ class Locator:
         self.norm: dict[str, tuple[str, list[int]]] = {}
         self.spans: dict[str, tuple[list[int], list]] = {}
         self.numbers: dict[str, list[tuple[str, int, int]]] = {}
+        # table cells by value and by value in 元, so a figure is a dictionary lookup, not a scan
+        self.by_value: dict[str, list[Fact]] = {}
+        self.by_yuan: dict[str, list[Fact]] = {}
+        for f in self.store.facts.facts():
+            self.by_value.setdefault(_key(f.value), []).append(f)
+            if f.value_yuan is not None:
+                self.by_yuan.setdefault(_key(f.value_yuan), []).append(f)
         for doc in self.reports:
             text = cat.report_text(doc)
             self.texts[doc] = text
@@ -134,13 +142,11 @@ class Locator:
         if value is None:
             return []
         hits: list[Hit] = []
-        for f in self.store.facts.facts(docs):
-            same = (
-                f.value == value
-                and (not unit or f.unit == unit)
-                or (unit in ("元", "万元", "亿元") and f.value_yuan is not None and _yuan(value, unit) == f.value_yuan)
-            )
-            if same:
+        candidates = [f for f in self.by_value.get(_key(value), []) if not unit or f.unit == unit]
+        if unit in ("元", "万元", "亿元"):
+            candidates += self.by_yuan.get(_key(_yuan(value, unit)), [])
+        for f in dict.fromkeys(candidates):
+            if f.doc_id in docs:
                 hits.append(
                     Hit(
                         f.doc_id,

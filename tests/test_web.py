@@ -200,3 +200,28 @@ def test_sources_panel_escapes_document_text() -> None:
     assert "<script>" not in html and "<img" not in html and "<b>t</b>" not in html
     assert "&lt;script&gt;" in html and "<mark>收入12.50万元。</mark>" in html
     assert html.count("<sup") == 1
+
+
+def test_upload_reports_each_bad_file_plainly(corpus_settings: Settings, tmp_path: Path) -> None:
+    """Too large, wrong type, undecodable: one plain line each; the good file still goes in."""
+    from types import SimpleNamespace
+
+    from ui.web import App, upload
+
+    home = tmp_path / "home"
+    shutil.copytree(corpus_settings.home, home)
+    app = App(corpus_settings.with_(home=home, max_upload_mb=1))
+    files = tmp_path / "in"
+    files.mkdir()
+    (files / "big.txt").write_bytes(b"x" * (2 * 1024 * 1024))
+    (files / "tool.exe").write_bytes(b"MZ")
+    (files / "garbage.txt").write_bytes(bytes(range(256)) * 40)
+    (files / "ok.txt").write_text(HOSTILE, encoding="utf-8")
+    uploads = [SimpleNamespace(name=str(p), orig_name=p.name) for p in sorted(files.iterdir())]
+    result, listing = upload(app, uploads, lambda *a, **k: None)
+    rows = {r[0]: (r[1], r[2]) for r in result.values.tolist()}
+    assert rows["big.txt"][0] == "失败" and "1 MB limit" in rows["big.txt"][1]
+    assert rows["tool.exe"][0] == "失败" and "only PDF, TXT and MD" in rows["tool.exe"][1]
+    assert rows["garbage.txt"][0] == "失败"
+    assert rows["ok.txt"][0] == "已加入" and "ok" in listing["doc_id"].tolist()
+    assert sorted(p.name for p in (home / "uploads").iterdir()) == ["ok.txt"]

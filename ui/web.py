@@ -219,7 +219,7 @@ def upload(app: App, files: list[Any] | None, progress: gr.Progress) -> tuple[pd
     folder = app.settings.uploads_dir
     folder.mkdir(parents=True, exist_ok=True)
     limit = app.settings.max_upload_mb * 1024 * 1024
-    saved: list[tuple[str, Path]] = []
+    saved: list[tuple[str, Path, bool]] = []
     for f in files or []:
         src = Path(getattr(f, "name", f))
         original = getattr(f, "orig_name", None) or src.name
@@ -233,17 +233,20 @@ def upload(app: App, files: list[Any] | None, progress: gr.Progress) -> tuple[pd
                 )
             data = src.read_bytes()
             dst = unused_path(folder, name, data, set(app.store.catalog.doc_ids()) - {Path(name).stem})
-            if not dst.exists():
+            fresh = not dst.exists()
+            if fresh:
                 dst.write_bytes(data)
-            saved.append((original, dst))
+            saved.append((original, dst, fresh))
         except BudgetQAError as exc:
             results.append([original, "失败", str(exc)])
     with app.lock:
-        for i, (original, dst) in enumerate(saved):
+        for i, (original, dst, fresh) in enumerate(saved):
             progress((i, len(saved)), desc=f"正在读取 {original}")
             r = app.store.ingest([dst])
             if r.errors:
                 results.append([original, "失败", r.errors[0].reason])
+                if fresh:  # keep only what is in the index; the user still has the file
+                    dst.unlink(missing_ok=True)
             elif r.unchanged:
                 results.append([original, "未变", f"已在库中（doc_id {dst.stem}）"])
             else:
