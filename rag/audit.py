@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ingest.facts import UNIT_FACTOR
 from ingest.model import Fact
 from ingest.pipeline import Store
 from rag.numbers import derived_figures, mentions, money_equal
@@ -238,6 +239,58 @@ def two_amounts_findings(store: Store, doc_id: str) -> list[Finding]:
 CHANGE_WORDS = re.compile(r"增加|减少|增长|下降|比|较|持平")
 
 
+TOTAL_COLUMNS = {"合计", "本年支出合计", "决算数", "支出决算数", "小计", "金额", "预算数", "总计"}
+NOT_COMPARABLE_TABLES = re.compile(r"基本支出|三公|项目支出|经济分类|绩效|机关运行")
+GENERIC_ROWS = re.compile(r"合计|总计|小计|结转|结余|^其中")
+
+
+def _scope(title: str) -> str:
+    """Tables only agree on an item when they count the same money: all funds, 财政拨款, or one fund."""
+    if "一般公共预算" in title:
+        return "一般公共预算"
+    if "政府性基金" in title:
+        return "政府性基金"
+    if "国有资本" in title:
+        return "国有资本经营"
+    return "财政拨款" if "财政拨款" in title else "全部"
+
+
+def cross_table_findings(facts: list[Fact]) -> list[Finding]:
+    """The same 功能分类 item (a 支出 row) in two tables of one report that count the same money, with
+    different totals: 科学技术支出 in 收入支出决算总表 and in 支出决算表, say."""
+    out: list[Finding] = []
+    groups: dict[tuple[str, str], dict[str, Fact]] = {}
+    for f in facts:
+        leaf = f.column.split(" > ")[-1] if f.column else ""
+        label = _label_key(f.row_label)
+        if f.flagged or leaf not in TOTAL_COLUMNS or not label.endswith("支出") or GENERIC_ROWS.search(label):
+            continue
+        if NOT_COMPARABLE_TABLES.search(f.table_title) or ("收入" in f.table_title and "支出" not in f.table_title):
+            continue
+        groups.setdefault((_scope(f.table_title), label), {}).setdefault(f.table_id, f)
+    for (_, label), by_table in groups.items():
+        first, *others = by_table.values()
+        for other in others:
+            if first.value_yuan is None or other.value_yuan is None:
+                continue
+            step = max(_step([first.value, other.value]) * UNIT_FACTOR.get(first.unit, Decimal(1)), Decimal("0.01"))
+            diff = abs(first.value_yuan - other.value_yuan)
+            if diff > step / 2:
+                out.append(
+                    Finding(
+                        "cross_table",
+                        _severity(diff, step),
+                        f"「{label}」在两张表中金额不同：{first.table_title}为{first.value}{first.unit}",
+                        f"{first.value}{first.unit}",
+                        f"{other.value}{other.unit}（{other.table_title}）",
+                        other.page,
+                        other.table_title,
+                        other.source,
+                    )
+                )
+    return out
+
+
 def _sentence_of(text: str, needle: str) -> str:
     for s in re.split(r"(?<=[。；])", text):
         if needle in s:
@@ -253,6 +306,7 @@ def audit(store: Store, doc_id: str) -> list[Finding]:
         + two_amounts_findings(store, doc_id)
         + row_sum_findings(facts)
         + code_sum_findings(facts)
+        + cross_table_findings(facts)
     )
     order = {"error": 0, "warning": 1, "info": 2}
     return sorted(findings, key=lambda f: order[f.severity])

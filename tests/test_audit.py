@@ -91,3 +91,13 @@ def test_real_share_mistake_in_a_shanghai_pdf(tmp_path: Path) -> None:
     store.ingest([pdf])
     shares = [f for f in audit(store, pdf.stem) if f.kind == "share" and f.severity == "error"]
     assert [(f.expected, f.found) for f in shares] == [("71.65%", "71.73%")]
+
+
+def test_same_item_in_two_tables_with_different_totals_is_found(tmp_path: Path) -> None:
+    text = (CORPUS / NAME).read_text(encoding="utf-8")
+    row = "206\t科学技术支出\t3,227.00\t0.00\t3,227.00\t0.00\t0.00\t0.00"  # 支出决算表
+    assert row in text
+    text = text.replace(row, "206\t科学技术支出\t3,272.00\t0.00\t3,272.00\t0.00\t0.00\t0.00", 1)
+    cross = [f for f in _audit(tmp_path, text) if f.kind == "cross_table" and f.severity == "error"]
+    assert cross and "科学技术支出" in cross[0].message and cross[0].expected == "3227.00万元", cross
+    assert cross[0].found.startswith("3272.00万元")
