@@ -207,3 +207,38 @@ def test_eval_llm_puts_both_modes_side_by_side(
     assert result["llm"]["metrics"]["numeric_accuracy"] == 1.0
     assert result["llm"]["metrics"]["numbers_unsupported"] == 0.0
     assert result["llm"]["metrics"]["numbers_verified"] > 0.5
+
+
+def test_local_gguf_backend_streams_and_falls_back(qa: QA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """llama-cpp-python cannot be built here and no usable GGUF exists, so a stand-in module with
+    llama_cpp.Llama's chat interface checks the adapter: streaming, answer checking, failure → extractive."""
+    import types
+
+    class Llama:
+        def __init__(self, model_path: str, **kw: object) -> None:
+            if not Path(model_path).exists():
+                raise ValueError(f"Failed to load model from file: {model_path}")
+
+        def create_chat_completion(self, messages: list[dict], temperature: float, stream: bool = False):  # noqa: ANN201
+            user = messages[1]["content"]
+            n = user.split("42,400万元")[0].count("\n[") + (1 if user.startswith("<passages>\n[") else 0)
+            text = f"政府性基金预算财政拨款收入42,400万元[{max(n, 1)}]。"
+            if "boom" in str(messages):
+                raise RuntimeError("llama_decode returned -1")
+            if not stream:
+                return {"choices": [{"message": {"content": text}}]}
+            return ({"choices": [{"delta": {"content": text[i : i + 5]}}]} for i in range(0, len(text), 5))
+
+    monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=Llama))
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF")
+    local = QA(qa.settings.with_(llm_gguf=str(model)), store=qa.store)
+    pieces: list[str] = []
+    a = local.ask(QUESTION, on_token=pieces.append)
+    assert a.mode == "llm" and a.backend == f"gguf:{model}" and len(pieces) > 1
+    assert {n.text: n.status for n in a.numbers}["42,400万元"] == "verified"
+    failing = QA(qa.settings.with_(llm_gguf=str(model)), store=qa.store)
+    a = failing.ask(QUESTION + " boom")
+    assert a.mode == "extractive" and any("local model" in n for n in a.notes)
+    with pytest.raises(BadInputError, match="cannot load the GGUF model"):
+        QA(qa.settings.with_(llm_gguf=str(tmp_path / "missing.gguf")), store=qa.store).ask(QUESTION)
