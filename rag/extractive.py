@@ -164,8 +164,15 @@ def _label(row: str) -> str:
 
 
 def answer_extractive(
-    question: str, retrieved: list[Retrieved], aliases: set[str], top_k: int, departments: list[str] | None = None
+    question: str,
+    retrieved: list[Retrieved],
+    aliases: set[str],
+    top_k: int,
+    departments: list[str] | None = None,
+    named: tuple[str, ...] = (),
 ) -> Answer:
+    """named: the reports the question names; with two or more (a comparison, or one department's
+    reports of several years) each gets its own best sentence."""
     passages = retrieved[: max(POOL_READ, top_k * 2)]
     content = content_of(question, aliases, departments)
     why = bool(WHY.search(question))
@@ -202,6 +209,14 @@ def answer_extractive(
                     chosen.append(u)
                     chosen += _follow_ups(units, u)
                     break
+    elif len(named) >= 2:
+        chosen += _continuation(units, best)
+        for doc in named:
+            if doc == passages[best.passage].chunk.doc_id:
+                continue
+            own = [u for u in ranked if passages[u.passage].chunk.doc_id == doc]
+            if own and own[0].score_cov >= MIN_COVERAGE:  # type: ignore[attr-defined]
+                chosen += [own[0], *_continuation(units, own[0])]
     else:
         chosen += _continuation(units, best)
         for u in ranked[1:4]:

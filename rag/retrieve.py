@@ -93,7 +93,9 @@ class Retriever:
             with_year = {d: s for d, s in scores.items() if self.reports[d].get("year") in years}
             scores = with_year or scores
         best = max(scores.values())
-        return tuple(sorted(d for d, s in scores.items() if s >= best - 1e-9))
+        # half the best score keeps every report a comparison names ("清城区…和淄博高新区…") and drops
+        # reports that only share a common word with it ("工信局")
+        return tuple(sorted(d for d, s in scores.items() if s >= best / 2 - 1e-9))
 
     def uncovered_years(self, question: str, doc_ids: tuple[str, ...] = ()) -> list[int]:
         """Years the question asks about that no candidate report covers. A report of year Y speaks

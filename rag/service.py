@@ -110,7 +110,7 @@ class QA:
             return self._no_such_year(q, missing, retrieved[:k])
         named = tuple(doc_ids) or self.retriever.scope(query)
         departments = [self.retriever.reports[d]["department"] or "" for d in named]
-        answer = answer_extractive(query, retrieved, self.aliases(query), k, departments)
+        answer = answer_extractive(query, retrieved, self.aliases(query), k, departments, named)
         answer = self._shown(self._check(replace(answer, question=q)), k)
         if want_llm:
             return self._ask_llm(q, answer, answer.retrieved[:k], on_token)

@@ -97,3 +97,10 @@ def test_department_and_aliases_drop_the_level_word_of_the_title() -> None:
         }
     )
     assert {"万里街道办事处", "万里街道", "wanli"} <= names
+
+
+def test_a_comparison_quotes_each_named_report(qa) -> None:  # noqa: ANN001
+    a = qa.ask("清城区工信局和淄博高新区工业信息化和商务局2024年政府采购支出总额各是多少？")
+    docs = {c.doc_id for c in a.citations}
+    assert {"qingcheng-gongxinju-2024-juesuan", "zibo-gaoxin-gongxinshangwu-2024-juesuan"} <= docs
+    assert "6.95万元" in a.answer and "361.7万元" in a.answer
