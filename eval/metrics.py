@@ -9,8 +9,9 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from eval.gold import ExpectedNumber
+from ingest.facts import UNIT_FACTOR
 
-MONEY = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000), "千元": Decimal(1000)}
+MONEY = UNIT_FACTOR  # the factors the facts store uses, so both sides normalize alike
 # a number, then (optionally) the unit written right after it
 FIGURE = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|千元|元|%|分|个)?")
 

@@ -71,6 +71,15 @@ def _missed(r: dict) -> bool:
     return r["abstained"] or any((r[k] is not None and r[k] < 1) for k in ("evidence_recall", "numeric_accuracy"))
 
 
+def _bars(ax, groups: list[str], series: dict[str, list[float]]) -> None:  # noqa: ANN001
+    """Grouped bars: one group per x label, one bar per series inside it."""
+    width = 0.8 / len(series)
+    for i, (label, values) in enumerate(series.items()):
+        ax.bar([j + i * width for j in range(len(groups))], values, width, label=label)
+    ax.set_xticks([j + width * (len(series) - 1) / 2 for j in range(len(groups))], groups, rotation=20, fontsize=8)
+    ax.set_ylim(0, 1.05)
+
+
 def plots(result: dict, out: Path) -> list[Path]:
     import matplotlib
 
@@ -80,37 +89,27 @@ def plots(result: dict, out: Path) -> list[Path]:
     names = ["budgetqa", *_others(result)]
     parts = [result, *(result[k] for k in _others(result))]
     written = []
+
+    def save(fig, name: str) -> None:  # noqa: ANN001
+        fig.tight_layout()
+        written.append(out / name)
+        fig.savefig(written[-1], dpi=100)
+        plt.close(fig)
+
     shares = [m for m in SHARES if m != "numbers_unsupported"]
     fig, ax = plt.subplots(figsize=(9, 4))
-    width = 0.8 / len(parts)
-    for i, (name, p) in enumerate(zip(names, parts, strict=True)):
-        xs = [j + i * width for j in range(len(shares))]
-        ax.bar(xs, [p["metrics"][m] or 0 for m in shares], width, label=name)
-    ax.set_xticks([j + width * (len(parts) - 1) / 2 for j in range(len(shares))], shares, rotation=20, fontsize=8)
-    ax.set_ylim(0, 1.05)
+    _bars(ax, shares, {n: [p["metrics"][m] or 0 for m in shares] for n, p in zip(names, parts, strict=True)})
     ax.set_title("metrics")
     ax.legend()
-    fig.tight_layout()
-    written.append(out / "metrics.png")
-    fig.savefig(written[-1], dpi=100)
-    plt.close(fig)
+    save(fig, "metrics.png")
 
     types = list(result["by_type"])
-    fig, ax = plt.subplots(figsize=(9, 4))
     keys = ["evidence_recall_at_k", "citation_support", "numeric_accuracy"]
-    width = 0.8 / len(keys)
-    for i, k in enumerate(keys):
-        ax.bar(
-            [j + i * width for j in range(len(types))], [result["by_type"][t][k] or 0 for t in types], width, label=k
-        )
-    ax.set_xticks([j + width for j in range(len(types))], types)
-    ax.set_ylim(0, 1.05)
+    fig, ax = plt.subplots(figsize=(9, 4))
+    _bars(ax, types, {k: [result["by_type"][t][k] or 0 for t in types] for k in keys})
     ax.set_title("budgetqa metrics by question type")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    written.append(out / "by_type.png")
-    fig.savefig(written[-1], dpi=100)
-    plt.close(fig)
+    save(fig, "by_type.png")
 
     fig, ax = plt.subplots(figsize=(7, 4))
     for name, p in zip(names, parts, strict=True):
@@ -118,10 +117,7 @@ def plots(result: dict, out: Path) -> list[Path]:
     ax.set_xlabel("latency per question (ms)")
     ax.set_ylabel("questions")
     ax.legend()
-    fig.tight_layout()
-    written.append(out / "latency.png")
-    fig.savefig(written[-1], dpi=100)
-    plt.close(fig)
+    save(fig, "latency.png")
     return written
 
 

@@ -135,13 +135,18 @@ def _units(retrieved: list[Retrieved]) -> list[_Unit]:
     return units
 
 
-def _follow_ups(units: list[_Unit], chosen: _Unit) -> list[_Unit]:
+Positions = dict[tuple[int, int], "_Unit"]
+
+
+def _positions(units: list[_Unit]) -> Positions:
+    """Sentences by (passage, position): neighbours are looked up, not searched for."""
+    return {(u.passage, u.pos): u for u in units if not u.is_row}
+
+
+def _follow_ups(at: Positions, chosen: _Unit) -> list[_Unit]:
     """The sentences right after the amount sentence up to and including its cause ("…完成年初预算的 5%。
     决算数与年初预算数存在差异的主要原因是…"), at most two."""
-    after = sorted(
-        (u for u in units if u.passage == chosen.passage and not u.is_row and chosen.pos < u.pos <= chosen.pos + 2),
-        key=lambda u: u.pos,
-    )
+    after = [u for d in (1, 2) if (u := at.get((chosen.passage, chosen.pos + d))) is not None]
     for n, u in enumerate(after):
         if CAUSE_CUE.search(u.text):
             return after[: n + 1]
@@ -151,12 +156,10 @@ def _follow_ups(units: list[_Unit], chosen: _Unit) -> list[_Unit]:
 CONTINUES = re.compile(r"^(?:与|比|较|同比|其中|增长|下降|增加|减少)")
 
 
-def _continuation(units: list[_Unit], chosen: _Unit) -> list[_Unit]:
+def _continuation(at: Positions, chosen: _Unit) -> list[_Unit]:
     """The next sentence when it goes on about the same amount ("…4,919.93万元。与2023年度相比，减少…")."""
-    for u in units:
-        if u.passage == chosen.passage and not u.is_row and u.pos == chosen.pos + 1 and CONTINUES.match(u.text):
-            return [u]
-    return []
+    u = at.get((chosen.passage, chosen.pos + 1))
+    return [u] if u is not None and CONTINUES.match(u.text) else []
 
 
 def _label(row: str) -> str:
@@ -178,6 +181,7 @@ def answer_extractive(
     why = bool(WHY.search(question))
     how_much = bool(HOW_MUCH.search(question)) and not why
     units = _units(passages)
+    at = _positions(units)
     for u in units:
         cov = coverage(content, u.text)
         if u.is_row:
@@ -187,7 +191,7 @@ def answer_extractive(
             bonus += 0.1 * amount_follows(content, u.text)
         if NONE_CUE.search(u.text) and cov >= MIN_COVERAGE:  # "本部门没有政府性基金…": the answer to a trap
             bonus += 0.3
-        if why and (CAUSE_CUE.search(u.text) or _follow_ups(units, u)):
+        if why and (CAUSE_CUE.search(u.text) or _follow_ups(at, u)):
             bonus += 0.15
         if how_much and AMOUNT.search(u.text) or how_much and u.is_row and re.search(r"\d", u.text):
             bonus += 0.1
@@ -196,29 +200,30 @@ def answer_extractive(
         u.score_cov = cov  # type: ignore[attr-defined]
     if how_much:  # an amount question is answered by a sentence or row with a number in it
         units = [u for u in units if AMOUNT.search(u.text) or u.is_row and re.search(r"\d", u.text)] or units
+        at = _positions(units)  # neighbours among the sentences still in play
     ranked = sorted(units, key=lambda u: -u.score)
     best = ranked[0] if ranked else None
     if best is None or best.score_cov < MIN_COVERAGE or not content:  # type: ignore[attr-defined]
         return _abstain(question, retrieved)
     chosen: list[_Unit] = [best]
     if why:
-        chosen += _follow_ups(units, best)
+        chosen += _follow_ups(at, best)
         if not any(CAUSE_CUE.search(u.text) for u in chosen):
             for u in ranked[1:6]:
                 if CAUSE_CUE.search(u.text) and u.score_cov >= MIN_COVERAGE * 0.6:  # type: ignore[attr-defined]
                     chosen.append(u)
-                    chosen += _follow_ups(units, u)
+                    chosen += _follow_ups(at, u)
                     break
     elif len(named) >= 2:
-        chosen += _continuation(units, best)
+        chosen += _continuation(at, best)
         for doc in named:
             if doc == passages[best.passage].chunk.doc_id:
                 continue
             own = [u for u in ranked if passages[u.passage].chunk.doc_id == doc]
             if own and own[0].score_cov >= MIN_COVERAGE:  # type: ignore[attr-defined]
-                chosen += [own[0], *_continuation(units, own[0])]
+                chosen += [own[0], *_continuation(at, own[0])]
     else:
-        chosen += _continuation(units, best)
+        chosen += _continuation(at, best)
         for u in ranked[1:4]:
             if u.score >= best.score - 0.05 and u.text != best.text and len(chosen) < 3 and u.passage != best.passage:
                 chosen.append(u)

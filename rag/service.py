@@ -132,10 +132,10 @@ class QA:
     def _shown(answer: Answer, k: int) -> Answer:
         """The k passages shown with the answer: the cited ones first (the answerer read deeper than
         the fused ranking and found them best), then the rest of the ranking."""
-        cited = [c.chunk_id for c in answer.citations]
+        cited = dict.fromkeys(c.chunk_id for c in answer.citations)
         by_id = {r.chunk.chunk_id: r for r in answer.retrieved}
-        first = [by_id[c] for c in dict.fromkeys(cited) if c in by_id]
-        rest = [r for r in answer.retrieved if r.chunk.chunk_id not in set(cited)]
+        first = [by_id[c] for c in cited if c in by_id]
+        rest = [r for r in answer.retrieved if r.chunk.chunk_id not in cited]
         return replace(answer, retrieved=tuple(first + rest[: max(0, k - len(first))]))
 
     def _ask_llm(

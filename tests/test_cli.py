@@ -12,8 +12,9 @@ from ingest.settings import Settings
 from tests.conftest import ROOT
 
 
-def run(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, BUDGETQA_HOME=str(home))
+def run(args: list[str], home: Path, **env_vars: str) -> subprocess.CompletedProcess[str]:
+    """`budgetqa ARGS` in a new process with BUDGETQA_HOME=home and any BUDGETQA_* given."""
+    env = dict(os.environ, BUDGETQA_HOME=str(home), **env_vars)
     return subprocess.run(
         [sys.executable, "-m", "ui.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )

@@ -16,6 +16,12 @@ from ingest.errors import BadInputError
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def write_gold(path: Path, *questions: dict) -> Path:
+    """A gold file, one JSON object per line."""
+    path.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in questions), encoding="utf-8")
+    return path
+
+
 def en(value: str, unit: str) -> ExpectedNumber:
     return ExpectedNumber(Decimal(value), unit)
 
@@ -122,7 +128,7 @@ def test_eval_end_to_end_on_three_questions(corpus_settings, tmp_path: Path) -> 
         },
         {"id": "g3", "question": "北京市海淀区教育委员会2024年收入总计是多少？", "doc": None, "type": "unanswerable"},
     ]
-    gold.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    write_gold(gold, *lines)
     out = tmp_path / "out"
     r = run(["eval", "--gold", str(gold), "--json", "--out", str(out)], corpus_settings.home)
     assert r.returncode == 0, r.stderr
@@ -137,20 +143,16 @@ def test_eval_end_to_end_on_three_questions(corpus_settings, tmp_path: Path) -> 
 
 
 def test_eval_with_baseline_reports_both_side_by_side(corpus_settings, tmp_path: Path) -> None:  # noqa: ANN001
-    gold = tmp_path / "one.jsonl"
-    gold.write_text(
-        json.dumps(
-            {
-                "id": "g1",
-                "question": "清城区工信局2024年机关运行经费支出多少？",
-                "doc": "qingcheng-gongxinju-2024-juesuan",
-                "type": "lookup",
-                "expected_numbers": [{"value": 40.01, "unit": "万元"}],
-                "evidence": ["机关运行经费支出40.01万元"],
-            },
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
+    gold = write_gold(
+        tmp_path / "one.jsonl",
+        {
+            "id": "g1",
+            "question": "清城区工信局2024年机关运行经费支出多少？",
+            "doc": "qingcheng-gongxinju-2024-juesuan",
+            "type": "lookup",
+            "expected_numbers": [{"value": 40.01, "unit": "万元"}],
+            "evidence": ["机关运行经费支出40.01万元"],
+        },
     )
     r = run(["eval", "--gold", str(gold), "--json", "--baseline", "--doc-filter"], corpus_settings.home)
     assert r.returncode == 0, r.stderr

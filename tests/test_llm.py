@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
+import json
 import sys
 from pathlib import Path
 
 import pytest
 from llm_server import ScriptedServer
+from test_cli import run
+from test_eval import write_gold
 
 from ingest.errors import BadInputError
 from ingest.pipeline import Store
@@ -16,7 +17,6 @@ from ingest.settings import Settings
 from rag.llm import build_user_message, validate_citations
 from rag.service import QA
 
-ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "清城区工信局2024年政府性基金预算财政拨款收入为什么增加？"
 
 
@@ -136,70 +136,33 @@ def test_instructions_inside_a_document_do_not_pass_the_number_check(
 
 
 def test_cli_ask_llm_streams_then_prints_the_checked_answer(corpus_settings: Settings, server: ScriptedServer) -> None:
-    env = dict(
-        os.environ,
-        BUDGETQA_HOME=str(corpus_settings.home),
-        BUDGETQA_LLM_BASE_URL=server.base_url,
-        BUDGETQA_LLM_MODEL="badcite",
-    )
-    r = subprocess.run(
-        [sys.executable, "-m", "ui.cli", "ask", QUESTION],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    llm = {"BUDGETQA_LLM_BASE_URL": server.base_url, "BUDGETQA_LLM_MODEL": "badcite"}
+    r = run(["ask", QUESTION], corpus_settings.home, **llm)
     assert r.returncode == 0, r.stderr
     assert "[9]" in r.stdout.split("核对后的答案")[0]  # the raw stream, as it came
     checked = r.stdout.split("核对后的答案")[1]
     assert "LLM 答案" in checked and "✓ 42,400万元" in checked and "? 100万元" in checked
     assert "抽取式答案" in checked
-    r = subprocess.run(
-        [sys.executable, "-m", "ui.cli", "ask", QUESTION, "--no-llm"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    r = run(["ask", QUESTION, "--no-llm"], corpus_settings.home, **llm)
     assert r.returncode == 0 and "LLM" not in r.stdout
 
 
 def test_eval_llm_puts_both_modes_side_by_side(
     corpus_settings: Settings, server: ScriptedServer, tmp_path: Path
 ) -> None:
-    import json
-
-    gold = tmp_path / "g.jsonl"
-    gold.write_text(
-        json.dumps(
-            {
-                "id": "g1",
-                "question": QUESTION,
-                "doc": "qingcheng-gongxinju-2024-juesuan",
-                "type": "why",
-                "expected_numbers": [{"value": 42400, "unit": "万元"}],
-                "evidence": ["政府性基金预算财政拨款收入42,400万元"],
-            },
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
+    gold = write_gold(
+        tmp_path / "g.jsonl",
+        {
+            "id": "g1",
+            "question": QUESTION,
+            "doc": "qingcheng-gongxinju-2024-juesuan",
+            "type": "why",
+            "expected_numbers": [{"value": 42400, "unit": "万元"}],
+            "evidence": ["政府性基金预算财政拨款收入42,400万元"],
+        },
     )
-    env = dict(
-        os.environ,
-        BUDGETQA_HOME=str(corpus_settings.home),
-        BUDGETQA_LLM_BASE_URL=server.base_url,
-        BUDGETQA_LLM_MODEL="correct",
-    )
-    r = subprocess.run(
-        [sys.executable, "-m", "ui.cli", "eval", "--gold", str(gold), "--llm", "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    llm = {"BUDGETQA_LLM_BASE_URL": server.base_url, "BUDGETQA_LLM_MODEL": "correct"}
+    r = run(["eval", "--gold", str(gold), "--llm", "--json"], corpus_settings.home, **llm)
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout)
     assert result["per_question"][0]["mode"] == "extractive"

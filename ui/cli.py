@@ -15,6 +15,7 @@ from typing import Any
 from ingest.errors import BackendError, BadInputError, BudgetQAError
 from ingest.model import Answer
 from ingest.settings import Settings, load_settings
+from ui.render import MARKS
 
 DEFAULT_CORPUS = Path("corpus")
 
@@ -151,9 +152,6 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
             f"{r['pages']} pages\t{r['n_chunks']} chunks\t{r['n_tables']} tables"
         )
     return 0
-
-
-MARKS = {"verified": "✓", "in_text": "✓", "mismatch": "✗", "unsupported": "?"}
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
