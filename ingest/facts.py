@@ -8,8 +8,10 @@ with `flagged=True` and an empty column instead of a guess.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
+from ingest.keys import CARRY, FigureKey, TableProfile, cell_key, norm, table_profile
 from ingest.model import Fact, Report, TableData, content_hash
 
 UNIT_FACTOR = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000), "千元": Decimal(1000)}
@@ -77,11 +79,13 @@ def _is_code_col(cells: list[str]) -> bool:
 
 
 def _halves(t: TableData, width: int) -> list[tuple[list[int], int, list[int]]]:
-    """(code columns, label column, value columns) per half of the table."""
+    """(code columns, label column, value columns) per half of the table. A table with no label
+    column (the 三公 table: items in the columns, one row of values) is one half with label -1."""
     cols = [[r[j] if j < len(r) else "" for r in t.rows] for j in range(width)]
     labels = [j for j in range(width) if _is_label_col(cols[j])]
     if not labels:
-        return []
+        values = [j for j in range(width) if any(parse_decimal(c) is not None for c in cols[j])]
+        return [([], -1, values)] if values and len(t.rows) <= 3 else []
     halves = []
     for i, lj in enumerate(labels):
         end = labels[i + 1] if i + 1 < len(labels) else width
@@ -107,7 +111,60 @@ def table_id(doc_id: str, index: int, t: TableData) -> str:
     return content_hash(doc_id, str(index), t.title, length=12)
 
 
-def table_facts(doc_id: str, tid: str, t: TableData, page: int | None) -> list[Fact]:
+NUMBERED = (
+    (1, re.compile(r"^[一二三四五六七八九十]+[、.．]?$|^[一二三四五六七八九十]+、")),
+    (2, re.compile(r"^[（(][一二三四五六七八九十]+[）)]")),
+    (3, re.compile(r"^\d{1,2}[、.．]?$|^\d{1,2}[、.．](?!\d)")),
+)
+
+
+def _numbering_level(cells: list[str], label_col: int) -> int:
+    """一、 → 1, （一） → 2, 1. → 3, from the label or a 序号 column before it; 0 when unnumbered."""
+    for c in [cells[label_col]] + [cells[j] for j in range(label_col)]:
+        c = c.strip().replace(" ", "")
+        for level, pat in NUMBERED:
+            if c and pat.match(c):
+                return level
+    return 0
+
+
+def _half_flow(paths: list[str], lj: int, values: list[int], t: TableData) -> str:
+    """收入 | 支出 of one half of a side-by-side 总表, from the header above its columns."""
+    heads = " ".join(paths[j] for j in [lj, *values] if 0 <= j < len(paths))
+    has_in, has_out = "收入" in heads, "支出" in heads
+    return "收入" if has_in and not has_out else "支出" if has_out and not has_in else ""
+
+
+class _PathTracker:
+    """Classification path of each row: by 功能/经济分类 code prefix where codes are printed,
+    else by the 一、（一）、1 numbering that city 附表 use instead."""
+
+    def __init__(self) -> None:
+        self.by_code: dict[str, str] = {}
+        self.stack: list[tuple[int, str]] = []
+
+    def path(self, code: str, label: str, level: int) -> tuple[str, ...]:
+        name = norm(label)
+        if code and CODE.match(code):
+            self.by_code[code] = name
+            anc = [self.by_code.get(code[:n], "") for n in (3, 5) if n < len(code)]
+            return tuple(a for a in anc if a) + (name,)
+        if level:
+            while self.stack and self.stack[-1][0] >= level:
+                self.stack.pop()
+            self.stack.append((level, name))
+            return tuple(n for _, n in self.stack)
+        return (name,) if name else ()
+
+
+def table_facts(
+    doc_id: str,
+    tid: str,
+    t: TableData,
+    page: int | None,
+    report_kind: str = "other",
+    year: int | None = None,
+) -> list[Fact]:
     width = max((len(r) for r in t.header + t.rows), default=0)
     if not width:
         return []
@@ -115,19 +172,29 @@ def table_facts(doc_id: str, tid: str, t: TableData, page: int | None) -> list[F
     if not t.aligned:
         return _flagged_facts(doc_id, tid, t, page)
     paths = _column_paths(t.header, width)
+    profile = table_profile(t.title, " ".join(paths), report_kind)
     facts: list[Fact] = []
     for codes, lj, values in _halves(t, width):
+        flow = _half_flow(paths, lj, values, t) if profile.name in ("总表", "财政拨款总表") else ""
+        tracker = _PathTracker()
         for r in t.rows:
             cells = list(r) + [""] * (width - len(r))
-            label = re.sub(r"\s+", "", cells[lj])
+            label = re.sub(r"\s+", "", cells[lj]) if lj >= 0 else ""
             code = "".join(cells[j].strip() for j in codes if cells[j].strip())
-            if not label and not code:
+            if lj >= 0 and not label and not code:
                 continue
+            if lj < 0 and all(ROW_NO.match(c.strip()) for c in cells if c.strip()):
+                continue  # the 栏次 row "1 2 3 …" under a header
+            path = tracker.path(code, label, _numbering_level(cells, lj) if lj >= 0 else 0)
             for j in values:
                 v = parse_decimal(cells[j])
                 if v is None:
                     continue
                 cell_unit = "%" if cells[j].strip().endswith("%") else unit
+                column = paths[j] if j < len(paths) else ""
+                key = _key(profile, label, path, column, flow, report_kind, year)
+                if key is not None and key.kind != "level":
+                    cell_unit = "%"
                 facts.append(
                     Fact(
                         doc_id=doc_id,
@@ -135,15 +202,44 @@ def table_facts(doc_id: str, tid: str, t: TableData, page: int | None) -> list[F
                         table_title=t.title,
                         row_label=label,
                         code=code,
-                        column=paths[j] if j < len(paths) else "",
+                        column=column,
                         value=v,
                         unit=cell_unit,
                         value_yuan=to_yuan(v, cell_unit),
                         page=page,
                         source=" | ".join(c for c in r if c),
+                        key=key,
                     )
                 )
-    return facts
+    return facts + _totals_as_wholes(facts)
+
+
+def _totals_as_wholes(facts: list[Fact]) -> list[Fact]:
+    """A table with no carry-over rows (most 预算 tables) has 总计 = the whole: "财政拨款支出预算X万元"
+    is its 支出总计. Such cells get a second fact keyed as the whole, unless a 合计 row gives it."""
+    keyed = [f for f in facts if f.key is not None]
+    if any(f.key.item in CARRY for f in keyed):  # type: ignore[union-attr]
+        return []
+    wholes = {replace(f.key, item="") for f in keyed if f.key.item == ""}  # type: ignore[union-attr]
+    out = []
+    for f in keyed:
+        k = f.key
+        assert k is not None
+        if k.item == "总计" and replace(k, item="") not in wholes:
+            out.append(replace(f, key=replace(k, item="")))
+    return out
+
+
+def _key(
+    profile: TableProfile,
+    label: str,
+    path: tuple[str, ...],
+    column: str,
+    flow: str,
+    report_kind: str,
+    year: int | None,
+) -> FigureKey | None:
+    return cell_key(profile, label, path if len(path) > 1 else (), column, flow, report_kind, year)
 
 
 def _flagged_facts(doc_id: str, tid: str, t: TableData, page: int | None) -> list[Fact]:
@@ -179,5 +275,6 @@ def report_facts(report: Report) -> list[Fact]:
     out: list[Fact] = []
     for i, b in enumerate(report.tables):
         if b.table is not None:
-            out.extend(table_facts(report.doc_id, table_id(report.doc_id, i, b.table), b.table, b.page))
+            tid = table_id(report.doc_id, i, b.table)
+            out.extend(table_facts(report.doc_id, tid, b.table, b.page, report.kind, report.year))
     return out

@@ -3,12 +3,29 @@ facts never drift from the index."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from dataclasses import asdict
 from decimal import Decimal
 
 from ingest.catalog import Catalog
-from ingest.facts import report_facts, table_id
-from ingest.model import Fact, Report
+from ingest.facts import report_facts, table_facts, table_id
+from ingest.keys import FigureKey
+from ingest.model import Fact, Report, TableData, content_hash
+
+
+
+def _facts_version() -> str:
+    """Facts are derived from the stored tables: when the code that reads tables into keyed facts
+    changes, facts are re-derived from the tables in place (no re-parse, no re-embedding)."""
+    from pathlib import Path
+
+    from ingest import facts, keys
+
+    return content_hash(*(Path(m.__file__).read_text(encoding="utf-8") for m in (facts, keys)))
+
+
+FACTS_VERSION = _facts_version()
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tables_ (
@@ -17,19 +34,31 @@ CREATE TABLE IF NOT EXISTS tables_ (
 );
 CREATE TABLE IF NOT EXISTS facts (
     doc_id TEXT, table_id TEXT, table_title TEXT, row_label TEXT, code TEXT, column_ TEXT, value TEXT,
-    unit TEXT, value_yuan REAL, page INTEGER, source TEXT, flagged INTEGER
+    unit TEXT, value_yuan REAL, page INTEGER, source TEXT, flagged INTEGER, key_ TEXT
 );
 CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
 CREATE INDEX IF NOT EXISTS facts_yuan ON facts(value_yuan);
 CREATE INDEX IF NOT EXISTS facts_value ON facts(value);
 """
 
-FACT_COLS = "doc_id, table_id, table_title, row_label, code, column_, value, unit, value_yuan, page, source, flagged"
+FACT_COLS = (
+    "doc_id, table_id, table_title, row_label, code, column_, value, unit, value_yuan, page, source, flagged, key_"
+)
+
+
+def _key_json(key: FigureKey | None) -> str | None:
+    return json.dumps(asdict(key), ensure_ascii=False) if key is not None else None
+
+
+def _key_from(raw: str | None) -> FigureKey | None:
+    if not raw:
+        return None
+    d = json.loads(raw)
+    d["path"] = tuple(d.get("path") or ())
+    return FigureKey(**d)
 
 
 def _write(db: sqlite3.Connection, report: Report | None, doc_id: str = "") -> None:
-    import json
-
     doc = report.doc_id if report else doc_id
     db.execute("DELETE FROM facts WHERE doc_id=?", (doc,))
     db.execute("DELETE FROM tables_ WHERE doc_id=?", (doc,))
@@ -54,8 +83,12 @@ def _write(db: sqlite3.Connection, report: Report | None, doc_id: str = "") -> N
                 json.dumps(t.rows, ensure_ascii=False),
             ),
         )
+    _insert(db, report_facts(report))
+
+
+def _insert(db: sqlite3.Connection, facts: list[Fact]) -> None:
     db.executemany(
-        f"INSERT INTO facts({FACT_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        f"INSERT INTO facts({FACT_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (
                 f.doc_id,
@@ -70,15 +103,45 @@ def _write(db: sqlite3.Connection, report: Report | None, doc_id: str = "") -> N
                 f.page,
                 f.source,
                 int(f.flagged),
+                _key_json(f.key),
             )
-            for f in report_facts(report)
+            for f in facts
         ],
     )
 
 
 def attach(catalog: Catalog) -> None:
+    cols = {r[1] for r in catalog.db.execute("PRAGMA table_info(facts)")}
+    if cols and "key_" not in cols:  # facts written before figures had keys: read again at the next ingest
+        catalog.db.execute("DROP TABLE facts")
     catalog.db.executescript(SCHEMA)
     catalog.add_extension(_write)
+    if catalog.meta("facts_version") != FACTS_VERSION:
+        _rederive(catalog)
+
+
+def _rederive(catalog: Catalog) -> None:
+    """Keyed facts again from every stored table, in one transaction."""
+    db = catalog.db
+    reports = {r["doc_id"]: r for r in catalog.reports()}
+    rows = db.execute("SELECT table_id, doc_id, title, code, unit, page, aligned, header, rows_ FROM tables_").fetchall()
+    try:
+        with db:
+            db.execute("DELETE FROM facts")
+            for tid, doc, title, code, unit, page, aligned, header, body in rows:
+                meta = reports.get(doc, {})
+                t = TableData(
+                    title=title,
+                    unit=unit,
+                    header=tuple(tuple(h) for h in json.loads(header)),
+                    rows=tuple(tuple(r) for r in json.loads(body)),
+                    code=code,
+                    aligned=bool(aligned),
+                )
+                _insert(db, table_facts(doc, tid, t, page, meta.get("kind") or "other", meta.get("year")))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('facts_version', ?)", (FACTS_VERSION,))
+    except sqlite3.OperationalError:  # a read-only home: facts stay as they were written
+        pass
 
 
 def _row(r: tuple) -> Fact:
@@ -95,6 +158,7 @@ def _row(r: tuple) -> Fact:
         page=r[9],
         source=r[10],
         flagged=bool(r[11]),
+        key=_key_from(r[12]),
     )
 
 
@@ -118,8 +182,6 @@ class FactStore:
         return [_row(r) for r in self.db.execute(q, args)]
 
     def tables(self, doc_id: str) -> list[dict]:
-        import json
-
         rows = self.db.execute(
             "SELECT table_id, ord, title, code, unit, page, aligned, header, rows_ FROM tables_ WHERE doc_id=? ORDER BY ord",
             (doc_id,),

@@ -11,10 +11,15 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from ingest.keys import FigureKey
+
 ReportKind = Literal["决算", "预算", "绩效自评", "other"]
 BlockKind = Literal["paragraph", "table"]
 ChunkKind = Literal["text", "table"]
-NumberStatus = Literal["verified", "in_text", "mismatch", "unsupported"]
+# verified: the table's figure for this very item · rounding: differs in the last printed place (尾数) ·
+# mismatch: the same item's cell says otherwise · quoted: in a cited passage, no comparable cell ·
+# unclear: several cells could be meant, or the figure can't be read with confidence · unsupported: nowhere
+NumberStatus = Literal["verified", "rounding", "mismatch", "quoted", "unclear", "unsupported"]
 
 
 def content_hash(*parts: str, length: int = 16) -> str:
@@ -124,6 +129,7 @@ class Fact:
     page: int | None
     source: str  # the row as printed
     flagged: bool = False  # numbers kept, columns not aligned with confidence
+    key: FigureKey | None = None  # what the cell means; None when the table can't be keyed
 
 
 @dataclass(frozen=True)

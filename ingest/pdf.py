@@ -129,7 +129,7 @@ def _merge_continued(lines: list[Line]) -> list[Line]:
             and prev is not None
             and prev.table is not None
             and prev.page is not None
-            and ln.page == prev.page + 1
+            and ln.page == prev.meta.get("last_page", prev.page) + 1
             and ln.meta.get("first_on_page")
             and _width(ln.table) == _width(prev.table)
         ):
@@ -143,7 +143,8 @@ def _merge_continued(lines: list[Line]) -> list[Line]:
                 rows=t_prev.rows + tuple(head_extra) + tuple(rows),
                 code=t_prev.code,
             )
-            out[-1] = Line("", prev.page, table=merged, meta=prev.meta)
+            # a table over three pages: the next piece continues from the last page joined
+            out[-1] = Line("", prev.page, table=merged, meta={**prev.meta, "last_page": ln.page})
             continue
         out.append(ln)
     return out

@@ -1,11 +1,17 @@
-"""The number check: every figure in an answer (or a journalist's sentence) against the report's tables.
+"""The number check: each figure of an answer (or a journalist's sentence) against the cell of the
+report's tables that has the same key — report, fund scope, flow, part, item and path, stage, kind.
 
-verified     equals a table fact of a cited report, within the rounding of the coarser precision
-             (1434.89万元 = 14,348,853.34元; 42,400万元 ≠ 4,240万元), or a derived figure (增长Y%,
-             占W%, 完成预算的Z%) recomputed from the amounts stated next to it
-in_text      appears in a cited passage but in no table
-mismatch     the tables give the same item another value
+verified     the same key's cell holds this value, within the printed precision
+rounding     the same key's cell differs in the last printed place only (尾数: rounding or truncation)
+mismatch     every cell of that key says one other value — a real contradiction, both shown
+quoted       stated in a cited passage, but no cell of the tables has its key (a change, a part, a
+             paragraph the tables don't cover); never shown as ✓
+unclear      several cells could be meant and none holds this value; the tool can't tell which
 unsupported  found nowhere in the cited reports
+
+A value equal to a cell of another key never verifies. Changes and rates are recomputed from the
+amounts they refer to (ingest/statements.py), never compared with levels; rows that lost their
+columns (flagged facts) have no key and never produce ✗.
 """
 
 from __future__ import annotations
@@ -14,230 +20,198 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ingest.facts import UNIT_FACTOR, parse_decimal
+from ingest.facts import UNIT_FACTOR
 from ingest.factstore import FactStore
+from ingest.keys import FigureKey, compatible, phrase_key
 from ingest.model import CheckedNumber, Fact
+from ingest.statements import NUMBER, Derived, Mention, Statement, derived_figures, mentions, statements
 
-NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|千元|元|%)")
-CHANGE = re.compile(
-    r"(\d[\d,]*(?:\.\d+)?)\s*(万元|元|亿元)[^。；]{0,40}?(增加|减少|增长|下降)\s*(\d[\d,]*(?:\.\d+)?)\s*(万元|元|亿元)"
-    r"[，,、\s]*(?:[^。；\d]{0,6})?(增长|下降|增加|减少)\s*(\d+(?:\.\d+)?)%"
-)
-EXECUTION = re.compile(
-    r"预算(?:数)?为?\s*(\d[\d,]*(?:\.\d+)?)\s*(万元|元)[^。；]{0,60}?(?:决算|执行)(?:数)?为?\s*(\d[\d,]*(?:\.\d+)?)\s*(万元|元)?"
-    r"[^。；]{0,20}?(?:完成|执行率)[^。；\d]{0,10}?(\d+(?:\.\d+)?)%"
-)
-SHARE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(万元|元|亿元)[，,、\s]*占(?:[^\d。；%]{0,12}?)(\d+(?:\.\d+)?)%")
+__all__ = ["NUMBER", "Mention", "mentions", "money_equal", "check_numbers", "derived_figures", "KeyedFacts"]
+
+RANK = {"verified": 0, "rounding": 1, "mismatch": 2, "unclear": 3, "quoted": 4, "unsupported": 5}
 
 
-@dataclass(frozen=True)
-class Mention:
-    text: str
-    value: Decimal
-    unit: str
-    start: int
-    end: int
-
-    @property
-    def decimals(self) -> int:
-        s = str(self.value)
-        return len(s.split(".")[1]) if "." in s else 0
-
-    @property
-    def yuan(self) -> Decimal | None:
-        f = UNIT_FACTOR.get(self.unit)
-        return self.value * f if f is not None else None
-
-    def half_step_yuan(self) -> Decimal:
-        return Decimal("0.5") * Decimal(10) ** -self.decimals * UNIT_FACTOR.get(self.unit, Decimal(1))
-
-
-def mentions(text: str) -> list[Mention]:
-    out = []
-    for m in NUMBER.finditer(text):
-        v = parse_decimal(m.group(1))
-        if v is not None:
-            out.append(Mention(m.group(0), v, m.group(2), m.start(), m.end()))
-    return out
-
-
-def _fact_half_step(f: Fact) -> Decimal:
+def _fact_step_yuan(f: Fact) -> Decimal:
     s = str(f.value)
     d = len(s.split(".")[1]) if "." in s else 0
-    return Decimal("0.5") * Decimal(10) ** -d * UNIT_FACTOR.get(f.unit, Decimal(1))
+    return Decimal(10) ** -d * UNIT_FACTOR.get(f.unit, Decimal(1))
 
 
 def money_equal(m: Mention, f: Fact) -> bool:
+    """Equal within the rounding of the coarser of the two printed precisions."""
     if m.yuan is None or f.value_yuan is None:
         return False
-    tol = max(m.half_step_yuan(), _fact_half_step(f))
+    tol = max(m.half_step_yuan(), _fact_step_yuan(f) / 2)
     return abs(m.yuan - f.value_yuan) <= tol + Decimal("1e-9")
 
 
-def _fact_source(f: Fact) -> dict:
+def within_last_place(m: Mention, f: Fact) -> bool:
+    """One unit in the stated last place of a figure printed to at least three significant digits
+    (87.70万元 for 877,080元: truncated, not wrong; "3亿元" for 2.01亿 is not a rounding)."""
+    if m.yuan is None or f.value_yuan is None or not f.value_yuan:
+        return False
+    step = max(m.half_step_yuan() * 2, _fact_step_yuan(f))
+    return abs(m.yuan - f.value_yuan) <= step + Decimal("1e-9") and step <= abs(f.value_yuan) * Decimal("0.005")
+
+
+@dataclass(frozen=True)
+class KeyedFacts:
+    """One report's keyed cells, with the classification names its tables use."""
+
+    doc_id: str
+    title: str
+    kind: str
+    year: int | None
+    facts: tuple[Fact, ...]
+    items: frozenset[str]
+
+    @classmethod
+    def of(cls, doc_id: str, title: str, kind: str, year: int | None, facts: list[Fact]) -> KeyedFacts:
+        keyed = tuple(f for f in facts if f.key is not None and not f.flagged and f.value_yuan is not None)
+        items = frozenset(f.key.item for f in keyed if f.key and f.key.item)
+        return cls(doc_id, title, kind, year, keyed, items)
+
+    def candidates(self, key: FigureKey) -> list[Fact]:
+        return [f for f in self.facts if f.key is not None and compatible(key, f.key)]
+
+    def resolve(self, phrase: str) -> Decimal | None:
+        """The amount (元) a named whole has in the tables, when every cell of its key agrees."""
+        key = phrase_key(phrase, self.kind, self.items)
+        if key is None:
+            return None
+        values = {f.value_yuan for f in self.candidates(key)}
+        return values.pop() if len(values) == 1 else None
+
+
+def source_of(f: Fact, report_title: str = "") -> dict:
     return {
+        "doc_id": f.doc_id,
+        "report": report_title,
         "table": f.table_title,
         "row": f.row_label,
         "code": f.code,
         "column": f.column,
         "page": f.page,
         "value": f"{f.value}{f.unit}",
-        "doc_id": f.doc_id,
-        "flagged": f.flagged,
+        "key": f.key.describe() if f.key else "",
     }
 
 
-def _norm_label(label: str) -> str:
-    label = re.sub(r"^[一二三四五六七八九十]+、|^[（(][一二三四五六七八九十]+[）)]|^\d+[、.．]", "", label)
-    return re.sub(r"[（(][类款项][）)]|\s", "", label)
+def where(f: Fact, report_title: str = "") -> str:
+    page = f"第{f.page}页" if f.page else "页码不详"
+    col = f"「{f.column}」列" if f.column else ""
+    return f"《{report_title or f.doc_id}》{f.table_title or '表'}「{f.row_label or f.column}」{col}（{page}）"
 
 
-def _item_before(text: str, start: int, facts: list[Fact]) -> list[Fact]:
-    """Facts whose row label names the item written just before the number ("…财政拨款收入42,000万元")."""
-    window = re.sub(r"\s", "", text[max(0, start - 40) : start])
-    best: list[Fact] = []
-    best_len = 3
-    for f in facts:
-        lab = _norm_label(f.row_label)
-        if len(lab) >= best_len and window.endswith(lab) or (len(lab) > best_len and lab in window[-len(lab) - 6 :]):
-            if len(lab) > best_len:
-                best, best_len = [f], len(lab)
-            elif len(lab) == best_len:
-                best.append(f)
-    return best
+def _judge_level(s: Statement, kf: KeyedFacts) -> tuple[str, Fact | None, str]:
+    """(status, cell, note) of one keyed amount against one report."""
+    assert s.key is not None
+    cands = kf.candidates(s.key)
+    if not cands:
+        return "quoted", None, f"表中没有「{s.key.describe()}」这一项"
+    m = s.mention
+    equal = [f for f in cands if money_equal(m, f)]
+    if equal:
+        f = _most_specific(s.key, equal)
+        return "verified", f, f"= {where(f, kf.title)} {f.value}{f.unit}"
+    near = [f for f in cands if within_last_place(m, f)]
+    if near:
+        f = near[0]
+        return "rounding", f, f"≈ {where(f, kf.title)} {f.value}{f.unit}（尾数差异）"
+    values = {f.value_yuan for f in cands}
+    if len(values) == 1:
+        f = _most_specific(s.key, cands)
+        return "mismatch", f, f"表中为{f.value}{f.unit}：{where(f, kf.title)}；文中为{m.text}"
+    listed = "；".join(f"{where(f, kf.title)} {f.value}{f.unit}" for f in cands[:3])
+    return "unclear", None, f"有{len(cands)}个单元格可能对应「{s.key.describe()}」，均不等于{m.text}：{listed}"
 
 
-@dataclass(frozen=True)
-class Derived:
-    """A percentage stated next to its amounts, recomputed."""
+def _most_specific(key: FigureKey, facts: list[Fact]) -> Fact:
+    """Prefer the cell whose scope and stage the statement named, then the first table."""
 
-    kind: str  # growth_rate | execution_rate
-    end: int  # where the percentage ends in the text
-    stated: Decimal
-    computed: Decimal
-    decimals: int
-    how: str
-    quote: str
+    def score(f: Fact) -> int:
+        k = f.key
+        assert k is not None
+        return (k.scope == key.scope) + (k.stage == key.stage) + (k.flow == key.flow) + bool(k.path)
 
-    @property
-    def ok(self) -> bool:
-        return abs(self.computed - self.stated) <= Decimal("0.5") * Decimal(10) ** -self.decimals + Decimal("0.0001")
+    return max(facts, key=score)
 
 
-def derived_figures(text: str) -> list[Derived]:
-    """增加X，增长Y% → Y = X/(A−X); 减少X，下降Y% → Y = X/(A+X); 完成预算的Z% / 执行率Z% → Z = 决算/预算;
-    "合计A，其中：B，占W%" → W = B/A (the sentence's first amount is the whole)."""
-    out: list[Derived] = []
-    for m in CHANGE.finditer(text):
-        cur, delta, pct = parse_decimal(m.group(1)), parse_decimal(m.group(4)), parse_decimal(m.group(7))
-        if cur is None or delta is None or pct is None or m.group(2) != m.group(5):
-            continue
-        up = m.group(3) in ("增加", "增长")
-        base = cur - delta if up else cur + delta
-        if base <= 0:
-            continue
-        decimals = len(m.group(7).split(".")[1]) if "." in m.group(7) else 0
-        how = f"{m.group(4)}/({m.group(1)}{'−' if up else '+'}{m.group(4)}) = {delta / base * 100:.2f}%"
-        out.append(Derived("growth_rate", m.end(), pct, delta / base * 100, decimals, how, m.group(0)))
-    for m in EXECUTION.finditer(text):
-        budget, actual, pct = parse_decimal(m.group(1)), parse_decimal(m.group(3)), parse_decimal(m.group(5))
-        if not budget or actual is None or pct is None or (m.group(4) or m.group(2)) != m.group(2):
-            continue
-        decimals = len(m.group(5).split(".")[1]) if "." in m.group(5) else 0
-        calc = actual / budget * 100
-        out.append(
-            Derived(
-                "execution_rate", m.end(), pct, calc, decimals, f"{m.group(3)}/{m.group(1)} = {calc:.2f}%", m.group(0)
-            )
-        )
-    out += _shares(text)
-    return out
+def _in_passages(text: str, compact: str) -> bool:
+    return re.sub(r"[\s,]", "", text) in compact
 
 
-def _shares(text: str) -> list[Derived]:
-    out: list[Derived] = []
-    offset = 0
-    for sentence in re.split(r"(?<=。)", text):
-        ms = mentions(sentence)
-        money = [m for m in ms if m.yuan is not None]
-        shares = list(SHARE.finditer(sentence))
-        # the whole is the sentence's first amount, unless that amount is itself a share ("A费2.86万元，占29.1%；…")
-        if money and not any(m.start() <= money[0].start for m in shares):
-            whole = money[0]
-            for m in shares:
-                between = sentence[whole.end : m.start()]
-                if not re.search(r"其中|主要用于|包括", between) or re.search(
-                    r"增加|减少|比", sentence[: whole.start][-12:]
-                ):
-                    continue  # the whole is the amount broken down right after it, not a change or another total
-                part = parse_decimal(m.group(1))
-                pct = parse_decimal(m.group(3))
-                if part is None or pct is None or m.start() <= whole.start or not whole.yuan:
-                    continue
-                if re.search(r"占[^\d。；%]*(的|总额|合计|总计|比重)", m.group(0)):
-                    continue  # "占政府采购支出总额的100%": a named whole stated elsewhere
-                calc = part * UNIT_FACTOR[m.group(2)] / whole.yuan * 100
-                decimals = len(m.group(3).split(".")[1]) if "." in m.group(3) else 0
-                how = f"{m.group(1)}{m.group(2)}/{whole.text} = {calc:.2f}%"
-                out.append(Derived("share", offset + m.end(), pct, calc, decimals, how, m.group(0)))
-        offset += len(sentence)
-    return out
+def _number(m: Mention, status: str, source: dict, note: str) -> CheckedNumber:
+    if m.unit == "%":
+        return CheckedNumber(m.text, m.value, "%", status, source, note)  # type: ignore[arg-type]
+    value = m.yuan if m.yuan is not None else m.value
+    return CheckedNumber(m.text, value, "元", status, source, note)  # type: ignore[arg-type]
+
+
+def _derived_number(m: Mention, d: Derived) -> CheckedNumber:
+    labels = {"verified": "重算一致", "rounding": "重算差在末位（尾数）", "mismatch": "重算不符"}
+    return _number(m, d.status, {"derived": d.how, "inputs": list(d.inputs)}, f"{labels[d.status]}：{d.how}")
 
 
 def check_numbers(
-    text: str, doc_ids: tuple[str, ...], facts_store: FactStore, passages: list[str]
+    text: str, reports: list[KeyedFacts], passages: list[str], context: str = ""
 ) -> list[CheckedNumber]:
-    """Check each number written in `text` against the facts and passages of the given reports."""
-    facts = facts_store.facts(doc_ids)
-    money = [f for f in facts if f.value_yuan is not None]
-    derived = {d.end: (d.ok, d.how) for d in derived_figures(text)}
-    joined = "\n".join(passages)
-    compact = re.sub(r"[\s,]", "", joined)
+    """Check each figure written in `text` against the keyed tables of `reports` (the reports the
+    text is about) and the passages it cites; `context` is the section the text stands in."""
+    compact = re.sub(r"[\s,]", "", "\n".join(passages))
+    first = reports[0] if reports else None
+    derived: dict[int, Derived] = {}
+    for kf in reports or []:
+        for d in derived_figures(text, kf.resolve):
+            prev = derived.get(d.end)
+            if prev is None or RANK[d.status] < RANK[prev.status]:
+                derived[d.end] = d
+    if not reports:
+        derived = {d.end: d for d in derived_figures(text)}
+    per_report = [
+        (kf, {s.mention.start: s for s in statements(text, kf.kind, kf.items, context, kf.year)}) for kf in reports
+    ]
     out: list[CheckedNumber] = []
     for m in mentions(text):
         if m.unit == "%":
-            hit = derived.get(m.end)
-            if hit is not None:
-                ok, how = hit
-                status = "verified" if ok else "mismatch"
-                out.append(CheckedNumber(m.text, m.value, "%", status, {"derived": how}, "recomputed: " + how))
-                continue
-            pct = [f for f in facts if f.unit == "%" and abs(f.value - m.value) <= Decimal("0.005")]
-            if pct:
-                out.append(CheckedNumber(m.text, m.value, "%", "verified", _fact_source(pct[0]), "表中同值"))
-            elif re.sub(r"[\s,]", "", m.text) in compact:
-                out.append(CheckedNumber(m.text, m.value, "%", "in_text", {"quote": m.text}, "见引用段落"))
+            d = derived.get(m.end)
+            if d is not None:
+                out.append(_derived_number(m, d))
+            elif _in_passages(m.text, compact):
+                out.append(_number(m, "quoted", {"quote": m.text}, "见引用段落；没有可据以重算的金额"))
             else:
-                out.append(CheckedNumber(m.text, m.value, "%", "unsupported", {}, "引用的报告中找不到这个数"))
+                out.append(_number(m, "unsupported", {}, "引用的报告中找不到这个数"))
             continue
-        yuan = m.yuan
-        unit_out = "元"
-        value_out = yuan if yuan is not None else m.value
-        equal = [f for f in money if money_equal(m, f)]
-        item = _item_before(text, m.start, money)
-        same_item_equal = [f for f in equal if f in item]
-        if same_item_equal or equal and not item:
-            f = (same_item_equal or equal)[0]
-            out.append(
-                CheckedNumber(
-                    m.text, value_out, unit_out, "verified", _fact_source(f), f"{f.table_title}：{f.row_label}"
-                )
-            )
-        elif item:
-            f = item[0]
-            note = f"表中「{f.row_label}」为{f.value}{f.unit}（{f.table_title}），文中为{m.text}"
-            out.append(CheckedNumber(m.text, value_out, unit_out, "mismatch", _fact_source(f), note))
-        elif equal:
-            f = equal[0]
-            out.append(
-                CheckedNumber(
-                    m.text, value_out, unit_out, "verified", _fact_source(f), f"{f.table_title}：{f.row_label}"
-                )
-            )
-        elif re.sub(r"[\s,]", "", m.text) in compact:
-            out.append(
-                CheckedNumber(m.text, value_out, unit_out, "in_text", {"quote": m.text}, "见引用段落，表中无此数")
-            )
+        best: tuple[str, Fact | None, str, KeyedFacts | None] = ("", None, "", None)
+        for kf, by_start in per_report:
+            s = by_start.get(m.start)
+            if s is None or s.key is None or s.kind != "level":
+                continue
+            status, cell, note = _judge_level(s, kf)
+            if not best[0] or RANK[status] < RANK[best[0]]:
+                best = (status, cell, note, kf)
+        status, cell, note, kf = best
+        if status in ("verified", "rounding", "mismatch", "unclear"):
+            src = source_of(cell, kf.title) if cell is not None and kf is not None else {}
+            out.append(_number(m, status, src, note))
+            continue
+        stmt = per_report[0][1].get(m.start) if per_report else None
+        why = "变动额，表中不列" if stmt is not None and stmt.kind == "change" else note or "表中没有可比的单元格"
+        if _in_passages(m.text, compact):
+            out.append(_number(m, "quoted", {"quote": m.text, "report": first.title if first else ""}, f"见引用段落；{why}"))
         else:
-            out.append(CheckedNumber(m.text, value_out, unit_out, "unsupported", {}, "引用的报告中找不到这个数"))
+            out.append(_number(m, "unsupported", {}, "引用的报告中找不到这个数"))
+    return out
+
+
+def keyed_reports(store_facts: FactStore, reports: dict[str, dict], doc_ids: tuple[str, ...]) -> list[KeyedFacts]:
+    """The keyed tables of each report in `doc_ids` (reports: doc_id → catalog row with title, kind)."""
+    out = []
+    for d in doc_ids:
+        meta = reports.get(d, {})
+        out.append(
+            KeyedFacts.of(
+                d, meta.get("title") or d, meta.get("kind") or "other", meta.get("year"), store_facts.facts((d,))
+            )
+        )
     return out

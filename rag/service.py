@@ -22,7 +22,7 @@ from rag.llm import (
     matching_facts,
     validate_citations,
 )
-from rag.numbers import check_numbers
+from rag.numbers import check_numbers, keyed_reports
 from rag.retrieve import Filters, Retriever
 
 MAX_QUESTION_CHARS = 1000
@@ -62,8 +62,11 @@ class QA:
             return answer
         docs = tuple(dict.fromkeys(c.doc_id for c in chunks))
         text = re.sub(r"\[\d+\]", "", answer.answer)
-        numbers = check_numbers(text, docs, self.store.facts, [c.text for c in chunks])
+        numbers = check_numbers(text, self.keyed(docs), [c.text for c in chunks])
         return replace(answer, numbers=tuple(numbers))
+
+    def keyed(self, doc_ids: tuple[str, ...]) -> list:
+        return keyed_reports(self.store.facts, self.retriever.reports, doc_ids)
 
     def check(self, sentence: str, doc_ids: tuple[str, ...] = ()) -> tuple[tuple[str, ...], list[CheckedNumber]]:
         """`budgetqa check`: the numbers of a sentence (say, a news draft) against the reports it names."""
@@ -74,9 +77,16 @@ class QA:
             )
         for d in doc_ids:
             self.retriever.check_doc(d)
-        docs = doc_ids or self.retriever.scope(s) or tuple(self.retriever.reports)
+        docs = doc_ids or self.retriever.scope(s)
+        if not docs and len(self.retriever.reports) == 1:
+            docs = tuple(self.retriever.reports)
+        if not docs:
+            raise BadInputError(
+                "the sentence names no indexed report that budgetqa can tell (by department and year); "
+                "add the department's name to it or pass --doc DOC_ID (see `budgetqa docs`)"
+            )
         passages = [self.store.catalog.report_text(d) for d in docs]
-        return docs, check_numbers(s, docs, self.store.facts, passages)
+        return docs, check_numbers(s, self.keyed(docs), passages)
 
     def aliases(self, question: str) -> set[str]:
         low = question.lower()

@@ -160,6 +160,8 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(dump_json({"sentence": args.sentence, "doc_ids": list(docs), "numbers": [asdict(n) for n in numbers]}))
         return 0
+    titles = [qa.retriever.reports[d]["title"] for d in docs]
+    print("核对所依据的报告：" + "；".join(f"《{t}》（{d}）" for t, d in zip(titles, docs, strict=True)))
     if not numbers:
         print("句中没有带单位（元/万元/亿元/%）的数字可核对。")
     for n in numbers:
@@ -248,9 +250,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from eval.harness import Pipeline, evaluate, outcome_of
     from eval.report import fmt, markdown, write_report
 
-    gold = load_gold(Path(args.gold) if args.gold else DEFAULT_GOLD)
     if not settings.db_path.exists():
         raise BadInputError(f"no index under {settings.home}; run `budgetqa ingest` first")
+    if args.numbers:
+        return _number_probe(args, settings)
+    gold = load_gold(Path(args.gold) if args.gold else DEFAULT_GOLD)
     qa = _qa(settings)
     texts: dict[str, str] = {}
 
@@ -291,6 +295,26 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(markdown(result).split("\n## Misses")[0])
         print(f"overall evidence_recall@{args.top_k} {fmt(result['metrics']['evidence_recall_at_k'])}")
+    return 0
+
+
+def _number_probe(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.numbers_probe import probe, render
+    from ingest.pipeline import Store, tqdm_progress
+
+    store = Store(settings)
+    known = set(store.catalog.doc_ids())
+    for d in args.doc or ():
+        if d not in known:
+            raise BadInputError(f"unknown doc_id {d!r}; see `budgetqa docs`")
+    result = probe(store, list(args.doc or ()) or None, progress=tqdm_progress())
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "numbers.json").write_text(dump_json(result.to_dict()), encoding="utf-8")
+        (out / "numbers.md").write_text(render(result) + "\n", encoding="utf-8")
+        print(f"wrote {out / 'numbers.json'} and numbers.md", file=sys.stderr)
+    print(dump_json(result.to_dict()) if args.json else render(result))
     return 0
 
 
@@ -362,6 +386,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="", help="write report.json, report.md and PNG plots here")
     s.add_argument("--baseline", action="store_true", help="also run the llama-index default pipeline")
     s.add_argument("--llm", action="store_true", help="also run the LLM mode (needs BUDGETQA_LLM_*)")
+    s.add_argument(
+        "--numbers",
+        action="store_true",
+        help="the number probe instead of questions: the reports' own sentences checked against their own "
+        "tables (false ✗), and the same sentences with one amount changed (false ✓)",
+    )
+    s.add_argument("--doc", action="append", help="with --numbers: only these reports")
     s = sub.add_parser("serve", help="the web app (Gradio)")
     s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     s.add_argument("--port", type=int, default=7860)

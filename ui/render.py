@@ -11,9 +11,23 @@ from pathlib import Path
 from ingest.errors import BadInputError
 from ingest.model import Answer, CheckedNumber, Citation
 
-MARKS = {"verified": "✓", "in_text": "✓", "mismatch": "✗", "unsupported": "?"}
-LABELS = {"verified": "表格核对一致", "in_text": "见引用段落", "mismatch": "与表格不符", "unsupported": "报告中找不到"}
-COLORS = {"verified": "#1a7f37", "in_text": "#1a7f37", "mismatch": "#cf222e", "unsupported": "#9a6700"}
+MARKS = {"verified": "✓", "rounding": "≈", "mismatch": "✗", "quoted": "❝", "unclear": "?", "unsupported": "?"}
+LABELS = {
+    "verified": "与表格中同一项一致",
+    "rounding": "与表格相差末位（尾数）",
+    "mismatch": "与表格中同一项不符",
+    "quoted": "原文如此，表格中无可比项",
+    "unclear": "无法确定对应哪个单元格",
+    "unsupported": "报告中找不到",
+}
+COLORS = {
+    "verified": "#1a7f37",
+    "rounding": "#1a7f37",
+    "mismatch": "#cf222e",
+    "quoted": "#57606a",
+    "unclear": "#9a6700",
+    "unsupported": "#9a6700",
+}
 ALLOWED_SUFFIXES = (".pdf", ".txt", ".md")
 
 
@@ -38,7 +52,7 @@ def number_line(n: CheckedNumber) -> str:
     if src.get("page"):
         loc += f" · 第{src['page']}页"
     # the note repeats the location for a verified cell; it matters for a recomputed figure or a mismatch
-    show_note = n.note and n.status != "in_text" and (n.status != "verified" or not loc)
+    show_note = n.note and n.status != "quoted" and (n.status != "verified" or not loc)
     return (
         f'<li class="num num-{n.status}"><span style="color:{COLORS[n.status]};font-weight:bold">'
         f"{MARKS[n.status]}</span> <b>{escape(n.text)}</b> {LABELS[n.status]}"
