@@ -107,6 +107,12 @@ def _is_row_numbers(cells: list[str]) -> bool:
     )
 
 
+def _code(cells: list[str], code_cols: list[int]) -> str:
+    """类 | 款 | 项 code columns joined; a 款 or 项 printed without its leading zero ("301 | 2") is padded."""
+    parts = [cells[j].strip() for j in code_cols if cells[j].strip()]
+    return "".join(p if i == 0 or len(p) != 1 or not p.isdigit() else "0" + p for i, p in enumerate(parts))
+
+
 def table_id(doc_id: str, index: int, t: TableData) -> str:
     return content_hash(doc_id, str(index), t.title, length=12)
 
@@ -180,7 +186,7 @@ def table_facts(
         for r in t.rows:
             cells = list(r) + [""] * (width - len(r))
             label = re.sub(r"\s+", "", cells[lj]) if lj >= 0 else ""
-            code = "".join(cells[j].strip() for j in codes if cells[j].strip())
+            code = _code(cells, codes)
             if lj >= 0 and not label and not code:
                 continue
             if lj < 0 and all(ROW_NO.match(c.strip()) for c in cells if c.strip()):

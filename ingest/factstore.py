@@ -14,7 +14,6 @@ from ingest.keys import FigureKey
 from ingest.model import Fact, Report, TableData, content_hash
 
 
-
 def _facts_version() -> str:
     """Facts are derived from the stored tables: when the code that reads tables into keyed facts
     changes, facts are re-derived from the tables in place (no re-parse, no re-embedding)."""

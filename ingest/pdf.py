@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import DocumentError
-from ingest.lines import PAGE_NUMBER, Line
+from ingest.lines import PAGE_NUMBER, Line, is_table_title
 from ingest.model import Report, TableData
 from ingest.parse import report_from_lines, sha256_file
 from ingest.text_tables import _is_header_row
@@ -78,7 +78,9 @@ def _table_data(rows: list[list[str | None]]) -> TableData | None:
             header.append(r)
         else:
             body.append(r)
-    return TableData(title="", unit="", header=tuple(header), rows=tuple(body))
+    data = TableData(title="", unit="", header=tuple(header), rows=tuple(body))
+    unit = next((m.group(1) for r in header for c in r if (m := re.search(r"单位[:：]\s*(万元|亿元|元)", c))), "")
+    return TableData(title=_own_title(data), unit=unit, header=data.header, rows=data.rows)
 
 
 def page_items(page: Any, page_no: int) -> list[tuple[float, Line]]:
@@ -132,6 +134,7 @@ def _merge_continued(lines: list[Line]) -> list[Line]:
             and ln.page == prev.meta.get("last_page", prev.page) + 1
             and ln.meta.get("first_on_page")
             and _width(ln.table) == _width(prev.table)
+            and not _own_title(ln.table)
         ):
             t_prev, t = prev.table, ln.table
             rows = [r for r in t.rows if r not in t_prev.header]
@@ -148,6 +151,16 @@ def _merge_continued(lines: list[Line]) -> list[Line]:
             continue
         out.append(ln)
     return out
+
+
+def _own_title(t: TableData) -> str:
+    """A table whose first header row is a title ("2026年预算单位财政拨款收支预算总表" printed inside the
+    ruled area) is a new table, not the continuation of the one before it."""
+    for row in t.header[:2]:
+        cells = [c for c in row if c]
+        if len(cells) == 1 and is_table_title(cells[0]):
+            return cells[0]
+    return ""
 
 
 def _width(t: TableData) -> int:

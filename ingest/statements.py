@@ -20,7 +20,7 @@ from ingest.keys import PATH_FORM, FigureKey, phrase_key, stage_only
 
 AMOUNT = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 NUMBER = re.compile(r"(?<![\d.,])" + AMOUNT + r"\s*(亿元|万元|千元|元|%)")
-CLAUSE_END = re.compile(r"[。；;，,：:、（(）)]|其中")
+CLAUSE_END = re.compile(r"[。；;，,：:、]|其中")
 CHANGE_BEFORE = re.compile(r"(?:增加|减少|增长|下降|增|减|多|少|节约|超支)了?$")
 COMPARED = re.compile(r"(?:比|较|同比|与)")
 SENTENCE = re.compile(r"(?<=[。！？!?\n])")
@@ -129,8 +129,8 @@ def statements(
                 out.append(Statement(mm, clause, "level", key))
                 continue
             key = phrase_key(clause, report_kind, items)
+            subject = key  # an amount of something unkeyed: what follows can't lean on an older subject
             if key is not None:
-                subject = key
                 if period:
                     key = replace(key, stage=period)
             out.append(Statement(mm, clause, "level", key))

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ingest.facts import UNIT_FACTOR
+from ingest.keys import LEVEL_MARK, norm
 from ingest.model import Fact
 from ingest.pipeline import Store
-from rag.numbers import derived_figures, mentions, money_equal
+from rag.numbers import check_numbers, derived_figures, keyed_reports, mentions
 
 COMPONENTS = ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出")
 TOTAL_WORDS = ("合计", "小计", "本年支出合计")
@@ -28,6 +29,7 @@ class Finding:
     page: int | None
     section: str
     quote: str
+    cells: tuple[str, ...] = ()  # the cells or amounts it summed or compared, each with its place
 
 
 def _severity(diff: Decimal, step: Decimal, parts: int = 2) -> str:
@@ -39,6 +41,7 @@ def _severity(diff: Decimal, step: Decimal, parts: int = 2) -> str:
 
 
 MESSAGES = {
+    "budget_change": "增减比例与两个年度的金额不符：按金额计算应为{v}",
     "growth_rate": "增幅与金额不符：按金额计算应为{v}",
     "execution_rate": "完成预算比例（执行率）与金额不符：应为{v}",
     "share": "占比与金额不符：按金额计算应为{v}",
@@ -46,25 +49,29 @@ MESSAGES = {
 
 
 def narrative_findings(store: Store, doc_id: str) -> list[Finding]:
+    """Rates, shares and execution rates recomputed from the amounts they refer to (ingest/statements.py),
+    with the rounding of the printed amounts allowed for."""
+    meta = {r["doc_id"]: r for r in store.catalog.reports()}
+    kf = keyed_reports(store.facts, meta, (doc_id,))[0]
     out: list[Finding] = []
     for c in store.catalog.doc_chunks(doc_id):
         if c.kind != "text":
             continue
-        for d in derived_figures(c.text):
-            if d.ok:
+        for d in derived_figures(c.text, kf.resolve):
+            if d.status == "verified":
                 continue
-            step = Decimal(10) ** -d.decimals
             expected = f"{d.computed:.{d.decimals}f}%"
             out.append(
                 Finding(
                     d.kind,
-                    _severity(abs(d.computed - d.stated), step),
+                    "info" if d.status == "rounding" else "error",
                     MESSAGES[d.kind].format(v=expected),
                     expected,
                     f"{d.stated}%",
                     c.page,
                     c.section,
                     d.quote,
+                    cells=d.inputs,
                 )
             )
     return out
@@ -93,6 +100,10 @@ def row_sum_findings(facts: list[Fact]) -> list[Finding]:
         s = sum((p.value for p in parts), Decimal(0))
         step = _step([total.value] + [p.value for p in parts])
         diff = abs(total.value - s)
+        # a cell printed with fewer decimals ("22,118,861" beside "86,959,408.34") may hide up to half its unit
+        hidden = sum((_step([v]) / 2 for v in [total.value] + [p.value for p in parts]), Decimal(0))
+        if diff <= hidden and any(_step([v]) > step for v in [total.value] + [p.value for p in parts]):
+            continue
         if diff > step / 2:
             out.append(
                 Finding(
@@ -144,61 +155,54 @@ def code_sum_findings(facts: list[Fact]) -> list[Finding]:
     return out
 
 
-SKIP_CLAUSE = re.compile(
-    r"增加|减少|增长|下降|年初预算|预算数|预算为|全年预算|预算安排|上年|比|较|追加|其中|涉及|结转|结余|累计|合同|授予|占"
-)
-NUMBERING = re.compile(r"^(?:\d+[.．、]|[一二三四五六七八九十]+[是、]|[（(][一二三四五六七八九十\d]+[）)])\s*")
-
-
-def _label_key(label: str) -> str:
-    label = NUMBERING.sub("", label.strip())
-    label = re.sub(r"^20\d\d\s*年度?", "", label)
-    return re.sub(r"[（(][类款项][）)]|\s|决算数?为?$|为$", "", label)
-
-
 def narrative_table_findings(store: Store, doc_id: str) -> list[Finding]:
-    """An amount the narrative gives right after a named item ("一般公共预算财政拨款收入6,268.57万元")
-    when every table row of exactly that name says otherwise. Changes, budgets and shares are other
-    figures and are left out; so are items no table row names exactly."""
+    """Every amount of the narrative against the cell of its key (ingest/keys.py): "一般公共预算财政
+    拨款收入6,268.57万元", "财政拨款收入支出总计" (with the department's name in the label), a
+    "（类）（款）（项）" path, a 三公 item. Only a contradiction of a fully keyed cell is an error —
+    a last-place difference is info (尾数); changes, parts and items the tables don't hold are left out."""
+    meta = {r["doc_id"]: r for r in store.catalog.reports()}
+    kf = keyed_reports(store.facts, meta, (doc_id,))[0]
     out: list[Finding] = []
-    by_label: dict[str, list[Fact]] = {}
-    for f in store.facts.facts((doc_id,)):
-        if f.value_yuan is not None and not f.flagged:
-            by_label.setdefault(_label_key(f.row_label), []).append(f)
+    seen: set[tuple[str, str]] = set()
     for c in store.catalog.doc_chunks(doc_id):
         if c.kind != "text":
             continue
-        for m in mentions(c.text):
-            if m.yuan is None:
+        for n in check_numbers(c.text, [kf], [c.text], c.section):
+            if n.status not in ("mismatch", "rounding") or "derived" in n.source:
                 continue
-            clause = re.split(r"[，,。；;：:、]", c.text[: m.start])[-1]
-            if SKIP_CLAUSE.search(clause):
+            sentence = _sentence_of(c.text, n.text)
+            if (n.text, sentence) in seen:
                 continue
-            key = _label_key(clause)
-            rows = by_label.get(key) if key else None
-            if rows and THREE_PUBLIC.search(key):  # 三公 items: the 三公 table, not the 经济分类 rows of 基本支出
-                rows = [f for f in rows if "三公" in f.table_title]
-            if not rows or any(money_equal(m, f) for f in rows):
-                continue
-            f = min(rows, key=lambda r: abs(r.value_yuan - m.yuan))  # type: ignore[operator]
-            diff = abs(f.value_yuan - m.yuan)  # type: ignore[operator]
-            step = max(m.half_step_yuan() * 2, Decimal(1))
+            seen.add((n.text, sentence))
+            src = n.source
             out.append(
                 Finding(
                     "narrative_table",
-                    "info" if diff <= step + Decimal("1e-9") else "error",
-                    f"正文金额与表格不符：「{f.row_label}」在{f.table_title or '表中'}为{f.value}{f.unit}",
-                    f"{f.value}{f.unit}",
-                    m.text,
+                    "error" if n.status == "mismatch" else "info",
+                    f"正文金额与表格不符：{src.get('key') or src.get('row')}在{src.get('table') or '表中'}"
+                    f"「{src.get('row') or src.get('column')}」为{src.get('value')}"
+                    + ("（尾数差异）" if n.status == "rounding" else ""),
+                    str(src.get("value", "")),
+                    n.text,
                     c.page,
                     c.section,
-                    _sentence_of(c.text, m.text),
+                    sentence,
+                    cells=(_cell_text(src),),
                 )
             )
     return out
 
 
-THREE_PUBLIC = re.compile(r"公务接待|因公出国|公务用车|三公")
+def _cell_text(src: dict) -> str:
+    page = f"第{src['page']}页" if src.get("page") else "页码不详"
+    return f"{src.get('table')}「{src.get('row')}」「{src.get('column')}」{src.get('value')}（{page}）"
+
+
+def _label_key(label: str) -> str:
+    """A row label or a narrative clause in the normal form of ingest/keys.py, without year and verbs."""
+    label = LEVEL_MARK.sub("", norm(label))
+    label = re.sub(r"^20\d\d年度?", "", label)
+    return re.sub(r"决算数?为?$|为$", "", label)
 
 
 def two_amounts_findings(store: Store, doc_id: str) -> list[Finding]:
