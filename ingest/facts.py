@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
-from ingest.keys import CARRY, FigureKey, TableProfile, cell_key, norm, table_profile
+from ingest.keys import CARRY, FigureKey, TableProfile, carry_item, cell_key, fund_of, norm, table_profile
 from ingest.model import Fact, Report, TableData, content_hash
 
 UNIT_FACTOR = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000), "千元": Decimal(1000)}
@@ -183,6 +183,7 @@ def table_facts(
     for codes, lj, values in _halves(t, width):
         flow = _half_flow(paths, lj, values, t) if profile.name in ("总表", "财政拨款总表") else ""
         tracker = _PathTracker()
+        under = ""  # the carry-over row the fund rows below it belong to
         for r in t.rows:
             cells = list(r) + [""] * (width - len(r))
             label = re.sub(r"\s+", "", cells[lj]) if lj >= 0 else ""
@@ -192,13 +193,16 @@ def table_facts(
             if lj < 0 and all(ROW_NO.match(c.strip()) for c in cells if c.strip()):
                 continue  # the 栏次 row "1 2 3 …" under a header
             path = tracker.path(code, label, _numbering_level(cells, lj) if lj >= 0 else 0)
+            under = carry_item(label) or (under if label and fund_of(label) and not code else "")
             for j in values:
                 v = parse_decimal(cells[j])
                 if v is None:
                     continue
                 cell_unit = "%" if cells[j].strip().endswith("%") else unit
                 column = paths[j] if j < len(paths) else ""
-                key = _key(profile, label, path, column, flow, report_kind, year)
+                key = _key(
+                    profile, label, path, column, flow, report_kind, year, under if not carry_item(label) else ""
+                )
                 if key is not None and key.kind != "level":
                     cell_unit = "%"
                 facts.append(
@@ -244,8 +248,9 @@ def _key(
     flow: str,
     report_kind: str,
     year: int | None,
+    under: str = "",
 ) -> FigureKey | None:
-    return cell_key(profile, label, path if len(path) > 1 else (), column, flow, report_kind, year)
+    return cell_key(profile, label, path if len(path) > 1 else (), column, flow, report_kind, year, under)
 
 
 def _flagged_facts(doc_id: str, tid: str, t: TableData, page: int | None) -> list[Fact]:

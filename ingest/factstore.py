@@ -123,7 +123,9 @@ def _rederive(catalog: Catalog) -> None:
     """Keyed facts again from every stored table, in one transaction."""
     db = catalog.db
     reports = {r["doc_id"]: r for r in catalog.reports()}
-    rows = db.execute("SELECT table_id, doc_id, title, code, unit, page, aligned, header, rows_ FROM tables_").fetchall()
+    rows = db.execute(
+        "SELECT table_id, doc_id, title, code, unit, page, aligned, header, rows_ FROM tables_"
+    ).fetchall()
     try:
         with db:
             db.execute("DELETE FROM facts")

@@ -54,7 +54,14 @@ SPECIAL_ITEMS = (
     ("公务接待费", re.compile(r"公务接待(?:费|支出)")),
     ("机关运行经费", re.compile(r"机关运行经费")),
 )
-THREE_PUBLIC = {"三公经费", "公务用车购置及运行维护费", "公务用车购置费", "公务用车运行维护费", "因公出国（境）费", "公务接待费"}
+THREE_PUBLIC = {
+    "三公经费",
+    "公务用车购置及运行维护费",
+    "公务用车购置费",
+    "公务用车运行维护费",
+    "因公出国（境）费",
+    "公务接待费",
+}
 
 TOTAL_ROW = re.compile(r"^(?:本年)?(?:收入|支出|收支)?(?:合计|小计)$|^本年(?:收入|支出)$")
 GRAND_TOTAL = re.compile(r"总计$|^总(?:收入|支出)$|(?:收入|支出)总量$")
@@ -81,9 +88,14 @@ class FigureKey:
     level: str = ""  # city reports: 全市 (the whole city) | 本级 (the city's own budget) | ""
 
     def describe(self) -> str:
-        bits = [self.level, self.scope if self.scope not in ("", "全部") else "",
-                "（" + " > ".join(self.path) + "）" if self.path else self.item, self.part,
-                self.flow if not self.item else "", self.stage]
+        bits = [
+            self.level,
+            self.scope if self.scope not in ("", "全部") else "",
+            "（" + " > ".join(self.path) + "）" if self.path else self.item,
+            self.part,
+            self.flow if not self.item else "",
+            self.stage,
+        ]
         return " ".join(b for b in bits if b) or "（未能确定）"
 
 
@@ -161,8 +173,15 @@ class TableProfile:
 def table_profile(title: str, header_text: str, report_kind: str) -> TableProfile:
     profile = _profile(norm(title), report_kind)
     # a city's 附表 are either the whole city's or its own (本级); department tables are neither
-    level = "本级" if "本级" in title else "全市" if profile.known and re.search(r"[市省]", norm(title)) and \
-        re.search(r"[市省](?:一般公共|政府性基金|国有资本|社会保险|本级)", norm(title)) else ""
+    level = (
+        "本级"
+        if "本级" in title
+        else "全市"
+        if profile.known
+        and re.search(r"[市省]", norm(title))
+        and re.search(r"[市省](?:一般公共|政府性基金|国有资本|社会保险|本级)", norm(title))
+        else ""
+    )
     return replace(profile, level=level)
 
 
@@ -197,7 +216,9 @@ def _profile(t: str, report_kind: str) -> TableProfile:
 
 
 PERCENT_COLUMN = re.compile(r"%|％|比例|增长|增减|完成预算|执行率|比重")
-TOTAL_COLUMN = re.compile(r"^(?:本年)?(?:收入|支出)?(?:合计|小计|总计)$|^(?:决算|预算|执行)数?$|^金额$|^本年(?:收入|支出)$")
+TOTAL_COLUMN = re.compile(
+    r"^(?:本年)?(?:收入|支出)?(?:合计|小计|总计)$|^(?:决算|预算|执行)数?$|^金额$|^本年(?:收入|支出)$"
+)
 
 
 def column_key(column_path: str, profile: TableProfile, year: int | None = None) -> dict[str, str]:
@@ -210,6 +231,13 @@ def column_key(column_path: str, profile: TableProfile, year: int | None = None)
         out["kind"] = "execution_rate" if "完成" in joined or "执行率" in joined else "rate"
         return out
     for p in parts:
+        carry = carry_item(p)
+        if carry:
+            out["item"] = carry
+        elif p in ("本年收入", "收入"):
+            out["flow"] = "收入"
+        elif p in ("本年支出", "支出"):
+            out["flow"] = "支出"
         if p in SPEND_PARTS or p in COST_PARTS:
             out["part"] = p
         elif p in INCOME_SOURCES:
@@ -226,6 +254,12 @@ def column_key(column_path: str, profile: TableProfile, year: int | None = None)
     if dated and year and int(dated.group(1)) < year:
         out["stage"] = "上年"  # "2020年决算" in a 2021 report
     return out
+
+
+def carry_item(label: str) -> str:
+    """ "年初财政拨款结转和结余" / "年末结转和结余" → the carry-over item it is."""
+    lab = label.replace("财政拨款", "")
+    return next((c for c in CARRY if lab.startswith(c)), "")
 
 
 def row_key(label: str, profile: TableProfile, half_flow: str) -> dict[str, str]:
@@ -246,10 +280,10 @@ def row_key(label: str, profile: TableProfile, half_flow: str) -> dict[str, str]
         if flow:
             out["flow"] = flow
         return out
-    for carry in CARRY:
-        if lab.startswith(carry) or lab == carry:
-            out["item"] = carry
-            return out
+    carry = carry_item(lab)
+    if carry:
+        out["item"] = carry
+        return out
     for part in SPEND_PARTS + COST_PARTS:
         if lab in (part, part + "合计", part + "小计"):
             out["part"] = part
@@ -289,6 +323,7 @@ def cell_key(
     half_flow: str,
     report_kind: str,
     year: int | None = None,
+    under: str = "",
 ) -> FigureKey | None:
     """The key of one table cell, or None when the table is not one whose cells can be keyed."""
     if profile.name in ("绩效表", ""):
@@ -296,6 +331,10 @@ def cell_key(
     col = column_key(column_path, profile, year)
     row = row_key(row_label, profile, half_flow) if row_label else {}
     item = row.get("item", "")
+    if under and row.get("scope") and not item:
+        item = under  # "一般公共预算财政拨款" listed under "年初财政拨款结转和结余"
+    if col.get("item") in CARRY:
+        item = col["item"]
     if not row_label and col.get("item"):
         item = col["item"]  # 三公 tables: items in columns, one row of values
     elif not row_label:
@@ -305,7 +344,7 @@ def cell_key(
     if profile.name == "三公表" and row.get("total_row") and col.get("item"):
         item = col["item"]
     # a 收入 table lists income by the 功能分类 (支出) item it funds: the table's flow wins there
-    flow = profile.flow or row.get("flow") or half_flow
+    flow = profile.flow or row.get("flow") or col.get("flow") or half_flow
     scope = row.get("scope") or col.get("scope") or profile.scope
     part = row.get("part") or col.get("part") or profile.part
     if profile.name == "基本支出表" and part in COST_PARTS and row.get("part"):
@@ -374,8 +413,9 @@ def _phrase_key(phrase: str, report_kind: str, items: frozenset[str]) -> FigureK
     fund = fund_of(lab)
     flow = "收入" if re.search(r"收入", lab) else "支出" if re.search(r"支出", lab) else ""
     if GRAND_TOTAL.search(lab) or re.search(r"收入支出总计|收支总计", lab):
-        return FigureKey(scope=fund, flow=flow if not re.search(r"收入支出|收支", lab) else "", item="总计",
-                         stage=stage)
+        return FigureKey(
+            scope=fund, flow=flow if not re.search(r"收入支出|收支", lab) else "", item="总计", stage=stage
+        )
     part = next((p for p in SPEND_PARTS + COST_PARTS if p in lab), "")
     rest = FUND_WORDS.sub("", lab)
     if part:
@@ -394,14 +434,17 @@ def _phrase_key(phrase: str, report_kind: str, items: frozenset[str]) -> FigureK
         item = max(candidates, key=len)
         head = lab[: -len(item)]
         return FigureKey(
-            scope=fund_of(head), flow="支出" if item.endswith("支出") else flow, part=part if part in head else "",
-            item=item, stage=stage,
+            scope=fund_of(head),
+            flow="支出" if item.endswith("支出") else flow,
+            part=part if part in head else "",
+            item=item,
+            stage=stage,
         )
     return None
 
 
 def stage_only(phrase: str) -> str:
-    """"完成全年预算" / "年初预算为" / "支出决算数为" / "2023年当年预算执行数为": a figure of the subject
+    """ "完成全年预算" / "年初预算为" / "支出决算数为" / "2023年当年预算执行数为": a figure of the subject
     named before (in the sentence or the paragraph), at this stage; "" when the phrase names more."""
     p = norm(phrase)
     if not STAGE_ONLY.match(p):

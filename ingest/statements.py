@@ -24,6 +24,9 @@ CLAUSE_END = re.compile(r"[。；;，,：:、]|其中")
 CHANGE_BEFORE = re.compile(r"(?:增加|减少|增长|下降|增|减|多|少|节约|超支)了?$")
 COMPARED = re.compile(r"(?:比|较|同比|与)")
 SENTENCE = re.compile(r"(?<=[。！？!?\n])")
+# "…开展部门评价，涉及一般公共预算支出104.89万元，政府性基金预算支出0万元": after these words a
+# sentence lists the money of a subset (projects evaluated, funds involved), not the report's totals
+SUBSET = re.compile(r"涉及|覆盖资金|绩效评价|绩效自评|开展评价")
 
 
 @dataclass(frozen=True)
@@ -114,10 +117,15 @@ def statements(
         named = PATH_FORM.search(re.sub(r"[\s“”\"]", "", sentence).replace("(", "（").replace(")", "）"))
         if named and not any(m.unit != "%" for m in found):
             subject = phrase_key(named.group(0), report_kind, items)
+        subset_from = next((x.start() for x in SUBSET.finditer(sentence)), len(sentence))
         for m in found:
             if m.unit == "%":
                 continue
             clause = _clause_before(sentence, m.start)
+            if m.start > subset_from:
+                out.append(Statement(replace(m, start=m.start + offset, end=m.end + offset), clause, "level", None))
+                subject = None
+                continue
             mm = replace(m, start=m.start + offset, end=m.end + offset)
             if CHANGE_BEFORE.search(clause) or COMPARED.search(clause) and re.search(r"增|减|多|少", clause):
                 key = replace(subject, kind="change") if subject else None
@@ -147,10 +155,17 @@ EXECUTION = re.compile(
     r"预算(?:数)?为?\s*" + AMOUNT + r"\s*(万元|元)[^。；]{0,60}?(?:决算|执行)(?:数)?为?\s*" + AMOUNT + r"\s*(万元|元)?"
     r"[^。；]{0,20}?(?:完成|执行率)[^。；\d]{0,10}?(\d+(?:\.\d+)?)%"
 )
-COMPLETION = re.compile(AMOUNT + r"\s*(万元|元|亿元)[，,]?\s*完成(?:全年|年初|调整)?预算(?:数)?\s*" + AMOUNT
-                        + r"\s*(万元|元|亿元)的\s*(\d+(?:\.\d+)?)%")
+COMPLETION = re.compile(
+    AMOUNT
+    + r"\s*(万元|元|亿元)[，,]?\s*完成(?:全年|年初|调整)?预算(?:数)?\s*"
+    + AMOUNT
+    + r"\s*(万元|元|亿元)的\s*(\d+(?:\.\d+)?)%"
+)
 A_TO_B = re.compile(
-    AMOUNT + r"\s*(万元|元|亿元)[，,][^。；\d]{0,30}?" + AMOUNT + r"\s*(万元|元|亿元)[，,]?\s*(?:比|较)([^。；\d]{0,30}?"
+    AMOUNT
+    + r"\s*(万元|元|亿元)[，,][^。；\d]{0,30}?"
+    + AMOUNT
+    + r"\s*(万元|元|亿元)[，,]?\s*(?:比|较)([^。；\d]{0,30}?"
     r"(?:20\d\d年)?[^。；\d]{0,20}?)(增加|减少|增长|下降)\s*(\d+(?:\.\d+)?)%"
 )
 SHARE = re.compile(AMOUNT + r"\s*(万元|元|亿元)[，,、\s]*占([^\d。；%]{0,20}?)(\d+(?:\.\d+)?)%")
@@ -210,14 +225,22 @@ def _ratio(num: tuple[Decimal, Decimal], den: tuple[Decimal, Decimal]) -> tuple[
     return min(vals), max(vals)
 
 
-def _derived(kind: str, m: re.Match[str], pct_raw: str, rng: tuple[Decimal, Decimal] | None, how: str,
-             inputs: tuple[str, ...], base: int = 0) -> Derived | None:
+def _derived(
+    kind: str,
+    m: re.Match[str],
+    pct_raw: str,
+    rng: tuple[Decimal, Decimal] | None,
+    how: str,
+    inputs: tuple[str, ...],
+    base: int = 0,
+) -> Derived | None:
     pct = parse_decimal(pct_raw)
     if rng is None or pct is None:
         return None
     low, high = rng
-    return Derived(kind, base + m.end(), pct, low, high, _dec(pct_raw), f"{how} = {(low + high) / 2:.2f}%",
-                   m.group(0), inputs)
+    return Derived(
+        kind, base + m.end(), pct, low, high, _dec(pct_raw), f"{how} = {(low + high) / 2:.2f}%", m.group(0), inputs
+    )
 
 
 def derived_figures(text: str, resolve: Callable[[str], Decimal | None] | None = None) -> list[Derived]:
@@ -293,9 +316,12 @@ def _shares(text: str, resolve: Callable[[str], Decimal | None] | None) -> list[
                 first = money[0] if money else None
                 head = sentence[: m.start()]
                 subject = re.search(r"([^，,。；;：:]{2,40}?)中[，,]", head)
-                if first is not None and first.start < m.start() and re.search(
-                    r"其中|主要用于|包括", sentence[first.end : m.start()]
-                ) and not re.search(r"增加|减少|比", sentence[: first.start][-12:]):
+                if (
+                    first is not None
+                    and first.start < m.start()
+                    and re.search(r"其中|主要用于|包括", sentence[first.end : m.start()])
+                    and not re.search(r"增加|减少|比", sentence[: first.start][-12:])
+                ):
                     lo, hi = _interval(first.text[: -len(first.unit)].strip())
                     f = UNIT_FACTOR[first.unit]
                     whole, how_whole = (lo * f, hi * f), first.text
@@ -306,8 +332,9 @@ def _shares(text: str, resolve: Callable[[str], Decimal | None] | None) -> list[
             if whole is None or whole[0] <= 0:
                 continue
             rng = _ratio(part_yuan, whole)
-            d = _derived("share", m, m.group(4), rng, f"{m.group(1)}{m.group(2)}/{how_whole}",
-                         (m.group(0), how_whole), offset)
+            d = _derived(
+                "share", m, m.group(4), rng, f"{m.group(1)}{m.group(2)}/{how_whole}", (m.group(0), how_whole), offset
+            )
             if d:
                 out.append(d)
         offset += len(sentence)

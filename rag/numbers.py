@@ -153,9 +153,7 @@ def _derived_number(m: Mention, d: Derived) -> CheckedNumber:
     return _number(m, d.status, {"derived": d.how, "inputs": list(d.inputs)}, f"{labels[d.status]}：{d.how}")
 
 
-def check_numbers(
-    text: str, reports: list[KeyedFacts], passages: list[str], context: str = ""
-) -> list[CheckedNumber]:
+def check_numbers(text: str, reports: list[KeyedFacts], passages: list[str], context: str = "") -> list[CheckedNumber]:
     """Check each figure written in `text` against the keyed tables of `reports` (the reports the
     text is about) and the passages it cites; `context` is the section the text stands in."""
     compact = re.sub(r"[\s,]", "", "\n".join(passages))
@@ -198,7 +196,9 @@ def check_numbers(
         stmt = per_report[0][1].get(m.start) if per_report else None
         why = "变动额，表中不列" if stmt is not None and stmt.kind == "change" else note or "表中没有可比的单元格"
         if _in_passages(m.text, compact):
-            out.append(_number(m, "quoted", {"quote": m.text, "report": first.title if first else ""}, f"见引用段落；{why}"))
+            out.append(
+                _number(m, "quoted", {"quote": m.text, "report": first.title if first else ""}, f"见引用段落；{why}")
+            )
         else:
             out.append(_number(m, "unsupported", {}, "引用的报告中找不到这个数"))
     return out

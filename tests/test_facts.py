@@ -93,6 +93,16 @@ def test_check_flags_a_wrong_amount(qa) -> None:  # noqa: ANN001
     assert numbers[0].status == "verified"
     _, numbers = qa.check("清城区工信局2024年共发放补贴777,777.77万元")
     assert numbers[0].status == "unsupported"
+    assert wrong.source["report"] and wrong.source["page"] is None and wrong.source["column"]
+
+
+def test_check_without_a_named_report_says_so(qa) -> None:  # noqa: ANN001
+    import pytest
+
+    from ingest.errors import BadInputError
+
+    with pytest.raises(BadInputError, match="names no indexed report"):
+        qa.check("一般公共预算财政拨款收入6,268.57万元")
 
 
 def test_check_cli_json(corpus_settings) -> None:  # noqa: ANN001

@@ -194,7 +194,7 @@ def test_sources_panel_escapes_document_text() -> None:
     from ui.render import answer_message, sources_html
 
     c = Citation(1, "d", "<b>t</b>", "s", 3, "c1", "text", "收入12.50万元。<script>x()</script>", "收入12.50万元。")
-    n = CheckedNumber("12.50万元", Decimal("12.5"), "万元", "in_text")
+    n = CheckedNumber("12.50万元", Decimal("12.5"), "万元", "quoted")
     a = Answer("q", "收入12.50万元。[1]<img src=x onerror=y()>", "extractive", False, (c,), (), (n,))
     html = sources_html(a) + answer_message(a)
     assert "<script>" not in html and "<img" not in html and "<b>t</b>" not in html

@@ -1,0 +1,131 @@
+"""Figures by key: each false-alarm class the number check used to raise, on the reports' own text,
+and the false ✓ of a value equal to an unrelated cell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eval.numbers_probe import probe
+from ingest.keys import FigureKey, compatible, phrase_key
+from ingest.pipeline import Store
+from ingest.settings import Settings
+from rag.audit import audit
+from rag.numbers import check_numbers, keyed_reports
+from tests.conftest import realdata
+
+QC = "qingcheng-gongxinju-2024-juesuan"
+
+
+def _check(store: Store, doc: str, sentence: str) -> dict[str, str]:
+    reports = {r["doc_id"]: r for r in store.catalog.reports()}
+    numbers = check_numbers(sentence, keyed_reports(store.facts, reports, (doc,)), [store.catalog.report_text(doc)])
+    return {n.text: n.status for n in numbers}
+
+
+@pytest.fixture(scope="module")
+def corpus_store(corpus_settings: Settings) -> Store:
+    return Store(corpus_settings)
+
+
+def test_three_public_items_are_not_the_basic_spending_rows(corpus_store: Store) -> None:
+    """公务接待费 1.59万元 (三公: 基本 + 项目) is not the 基本支出明细表 row of 0.33万元; its 占16.2% is of
+    the 三公 total the table gives (9.84万元), not 1.59/1.59."""
+    s = "2024年度“三公”经费财政拨款支出决算中，因公出国（境）费2.86万元，占29.1%；公务用车购置及运行维护费支出5.39万元，占54.7%；公务接待费支出1.59万元，占16.2%。"
+    marks = _check(corpus_store, QC, s)
+    assert marks["1.59万元"] == "verified" and marks["2.86万元"] == "verified"
+    assert marks["16.2%"] == "verified" and marks["29.1%"] == "verified"
+
+
+def test_a_part_of_an_amount_is_not_a_second_value_of_the_item(corpus_store: Store) -> None:
+    marks = _check(corpus_store, QC, "公务接待费支出决算为1.59万元，其中使用上年结转0.5万元。")
+    assert marks["1.59万元"] == "verified" and marks["0.5万元"] != "mismatch"
+
+
+def test_a_change_is_never_compared_with_a_level(corpus_store: Store) -> None:
+    marks = _check(corpus_store, QC, "一般公共预算财政拨款收入6,268.57万元, 比上年决算数增加2972.76万元, 增长90.20%。")
+    assert marks == {"6,268.57万元": "verified", "2972.76万元": "quoted", "90.20%": "verified"}
+
+
+def test_wrong_amount_of_a_keyed_item_is_a_mismatch_and_names_the_cell(corpus_store: Store) -> None:
+    reports = {r["doc_id"]: r for r in corpus_store.catalog.reports()}
+    kf = keyed_reports(corpus_store.facts, reports, (QC,))
+    (n,) = check_numbers("政府性基金预算财政拨款收入42,000万元", kf, [])
+    assert n.status == "mismatch" and n.source["table"] and "42400" in n.note and "清城区" in n.source["report"]
+
+
+def test_unrelated_cell_with_the_same_value_never_verifies(corpus_store: Store) -> None:
+    """10万元 is the 因公出国（境）费 预算 cell; said of 科学技术支出 it must not pass."""
+    marks = _check(corpus_store, QC, "科学技术支出10万元。")
+    assert marks["10万元"] in ("mismatch", "unclear")  # the scope is not said: two tables, two values
+
+
+def test_probe_on_the_corpus_flags_only_the_real_mistakes(corpus_store: Store) -> None:
+    result = probe(corpus_store)
+    flagged = {(f["doc_id"], f["figure"]) for f in result.flagged}
+    assert flagged == {
+        ("qujiang-gongxinju-2021-jixiao", "2,617,435.49 元"),
+        ("qujiang-gongxinju-2021-jixiao", "372,616.65 元"),
+    }
+    assert result.changed > 100 and not result.false_verified
+    assert result.statuses["verified"] > 100
+
+
+def test_keys_compare_scope_part_and_path() -> None:
+    said = phrase_key("一般公共预算财政拨款基本支出", "决算")
+    assert said == FigureKey(scope="一般公共预算", flow="支出", part="基本支出", stage="决算")
+    whole = FigureKey(scope="一般公共预算", flow="支出", stage="决算")
+    assert not compatible(said, whole)
+    path = phrase_key("“一般公共服务支出（类）组织事务（款）一般行政管理事务（项）”", "预算")
+    assert path is not None and path.path == ("一般公共服务支出", "组织事务", "一般行政管理事务")
+    other = FigureKey(
+        flow="支出", item="一般行政管理事务", path=("一般公共服务支出", "宣传事务", "一般行政管理事务"), stage="预算"
+    )
+    assert not compatible(path, other)
+    assert compatible(path, FigureKey(flow="支出", item="一般行政管理事务", path=path.path, stage="预算"))
+
+
+@pytest.fixture(scope="module")
+def shanghai(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    pdfs = [
+        realdata(n)
+        for n in (
+            "putuo-caizhengju-2024-juesuan.pdf",
+            "putuo-caizhengju-2025-bumen-yusuan.pdf",
+            "putuo-wanli-2024-bumen-yusuan.pdf",
+            "putuo-wanli-2025-bumen-yusuan.pdf",
+        )
+    ]
+    store = Store(Settings(home=Path(tmp_path_factory.mktemp("sh"))))
+    store.ingest(pdfs)
+    return store
+
+
+@pytest.mark.slow
+def test_shanghai_sentence_forms(shanghai: Store) -> None:
+    cz, czb, wl = "putuo-caizhengju-2024-juesuan", "putuo-caizhengju-2025-bumen-yusuan", "putuo-wanli-2024-bumen-yusuan"
+    # the full path picks its own row among six named 一般行政管理事务
+    path = "“一般公共服务支出（类）组织事务（款）一般行政管理事务（项）”88.87万元，主要用于组织事务一般行政管理事务。"
+    assert _check(shanghai, wl, path)["88.87万元"] == "verified"
+    # a change is not a level; 基本支出 is not the 一般公共预算 total
+    assert (
+        _check(shanghai, cz, "与2023年度相比，一般公共预算财政拨款支出减少63.14万元，下降2.10%。")["63.14万元"]
+        == "quoted"
+    )
+    assert _check(shanghai, cz, "一般公共预算财政拨款基本支出2336.91万元。")["2336.91万元"] == "verified"
+    # 877,080元 printed 87.70万元: 尾数, not a contradiction
+    s = "“社会保障和就业支出（类）行政事业单位养老支出（款）行政单位离退休（项）”87.70万元，主要用于局本部人员的退休经费支出。"
+    assert _check(shanghai, czb, s)["87.70万元"] == "rounding"
+    # the report's own mistake: ~2,961万元 in its tables
+    assert _check(shanghai, cz, "上海市普陀区财政局2024年度财政拨款收入支出总计0.3万元。")["0.3万元"] == "mismatch"
+
+
+@pytest.mark.slow
+def test_budget_with_closing_identities_has_no_audit_error(shanghai: Store) -> None:
+    """Wanli 2025: its 收入预算总表 runs over pages without a repeated header; joined, every 类 = Σ款."""
+    errors = [f for f in audit(shanghai, "putuo-wanli-2025-bumen-yusuan") if f.severity == "error"]
+    assert errors == []
+    found = {(f.kind, f.found) for f in audit(shanghai, "putuo-wanli-2024-bumen-yusuan") if f.severity == "error"}
+    # the report gives 住房公积金 350.35万元 in its path sentence and 352.67万元 as the same 2024 budget
+    assert found == {("narrative_table", "352.67万元")}
