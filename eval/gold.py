@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -10,7 +11,10 @@ from pathlib import Path
 from ingest.errors import BadInputError
 
 TYPES = ("lookup", "why", "compare", "list", "unanswerable")
-UNITS = ("万元", "元", "亿元", "%", "分", "个", "")
+
+MONEY_AND_RATE = ("万元", "元", "亿元", "千元", "%", "")
+# any count or measure unit a report prints after a number: 个 台 篇 人 辆 次 家 项 户 人次 平方米 …
+COUNT_UNIT = re.compile(r"^[\u4e00-\u9fff]{1,4}$")
 DEFAULT_GOLD = Path(__file__).resolve().parent / "gold" / "dev.jsonl"
 
 
@@ -40,8 +44,10 @@ def _number(path: Path, line: int, raw: object) -> ExpectedNumber:
             path, line, f'expected_numbers item {raw!r} must be an object like {{"value": 6268.57, "unit": "万元"}}'
         )
     unit = raw.get("unit", "")
-    if unit not in UNITS:
-        raise _fail(path, line, f"unit {unit!r} is not one of {', '.join(repr(u) for u in UNITS)}")
+    if not isinstance(unit, str) or unit not in MONEY_AND_RATE and not COUNT_UNIT.match(unit):
+        raise _fail(
+            path, line, f"unit {unit!r} is neither a money unit (元, 万元, 亿元), %, nor a count unit such as 台 or 人次"
+        )
     value = raw["value"]
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise _fail(path, line, f"value {value!r} is not a number")

@@ -77,6 +77,23 @@ def test_gold_format_errors_name_the_line_and_the_fix(tmp_path: Path) -> None:
     )
     (q,) = load_gold(ok)
     assert q.expected_numbers[0].value == Decimal("6268.57") and q.doc is None
+    counts = tmp_path / "counts.jsonl"
+    units = ["台", "篇", "人", "辆", "次", "人次"]
+    counts.write_text(
+        json.dumps(
+            {
+                "id": "c",
+                "question": "q",
+                "type": "lookup",
+                "expected_numbers": [{"value": 3, "unit": u} for u in units],
+            },
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    (q,) = load_gold(counts)
+    assert [n.unit for n in q.expected_numbers] == units
 
 
 def test_dev_set_is_large_and_varied_enough() -> None:
