@@ -46,7 +46,9 @@ def _number(path: Path, line: int, raw: object) -> ExpectedNumber:
     unit = raw.get("unit", "")
     if not isinstance(unit, str) or unit not in MONEY_AND_RATE and not COUNT_UNIT.match(unit):
         raise _fail(
-            path, line, f"unit {unit!r} is neither a money unit (元, 万元, 亿元), %, nor a count unit such as 台 or 人次"
+            path,
+            line,
+            f"unit {unit!r} is neither a money unit (元, 万元, 亿元), %, nor a count unit such as 台 or 人次",
         )
     value = raw["value"]
     if isinstance(value, bool) or not isinstance(value, int | float | str):

@@ -22,7 +22,7 @@ from rag.llm import (
     matching_facts,
     validate_citations,
 )
-from rag.numbers import check_numbers, keyed_reports
+from rag.numbers import KeyedFacts, check_numbers, keyed_reports
 from rag.retrieve import Filters, Retriever
 
 MAX_QUESTION_CHARS = 1000
@@ -45,6 +45,8 @@ class QA:
         self.store = store or Store(settings)
         self.retriever = Retriever(self.store)
         self._backend: ChatBackend | None = None
+        self._keyed: dict[str, KeyedFacts] = {}
+        self._keyed_gen = -1
 
     @property
     def backend(self) -> ChatBackend | None:
@@ -65,8 +67,15 @@ class QA:
         numbers = check_numbers(text, self.keyed(docs), [c.text for c in chunks])
         return replace(answer, numbers=tuple(numbers))
 
-    def keyed(self, doc_ids: tuple[str, ...]) -> list:
-        return keyed_reports(self.store.facts, self.retriever.reports, doc_ids)
+    def keyed(self, doc_ids: tuple[str, ...]) -> list[KeyedFacts]:
+        """Each report's keyed cells, read from SQLite once per index generation (not on every ask)."""
+        gen = self.store.catalog.generation()
+        if self._keyed_gen != gen:
+            self._keyed, self._keyed_gen = {}, gen
+        missing = tuple(d for d in doc_ids if d not in self._keyed)
+        for kf in keyed_reports(self.store.facts, self.retriever.reports, missing):
+            self._keyed[kf.doc_id] = kf
+        return [self._keyed[d] for d in doc_ids]
 
     def check(self, sentence: str, doc_ids: tuple[str, ...] = ()) -> tuple[tuple[str, ...], list[CheckedNumber]]:
         """`budgetqa check`: the numbers of a sentence (say, a news draft) against the reports it names."""
