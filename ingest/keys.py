@@ -126,7 +126,7 @@ def special_item(text: str) -> str:
 def stage_of(text: str, default: str = "") -> str:
     """The stage a label speaks of; fund names ("一般公共预算") are not the stage 预算."""
     rest = FUND_WORDS.sub("", text)
-    if "上年" in rest or re.search(r"20\d\d年决算", rest) and default == "决算" and "上年" in rest:
+    if "上年" in rest:
         return "上年"
     if "调整预算" in rest:
         return "调整预算"
@@ -170,7 +170,7 @@ class TableProfile:
         return bool(self.name)
 
 
-def table_profile(title: str, header_text: str, report_kind: str) -> TableProfile:
+def table_profile(title: str, report_kind: str) -> TableProfile:
     profile = _profile(norm(title), report_kind)
     # a city's 附表 are either the whole city's or its own (本级); department tables are neither
     level = (
@@ -347,10 +347,8 @@ def cell_key(
     flow = profile.flow or row.get("flow") or col.get("flow") or half_flow
     scope = row.get("scope") or col.get("scope") or profile.scope
     part = row.get("part") or col.get("part") or profile.part
-    if profile.name == "基本支出表" and part in COST_PARTS and row.get("part"):
-        pass  # 人员经费合计 row: part of 基本支出
-    elif profile.name == "基本支出表" and part == "基本支出" and col.get("part") in COST_PARTS:
-        part = col["part"] if item == "" else "基本支出"
+    if profile.name == "基本支出表" and part == "基本支出" and col.get("part") in COST_PARTS and item == "":
+        part = col["part"]  # the 合计 row's 人员经费 / 公用经费 column
     stage = col.get("stage") or profile.stage or report_stage(report_kind)
     if item in THREE_PUBLIC:
         scope = "财政拨款"  # 三公 figures are reported for 财政拨款 spending only
@@ -454,10 +452,6 @@ def stage_only(phrase: str) -> str:
     if "调整预算" in p:
         return "调整预算"
     return "决算" if "决算" in p else "预算"
-
-
-def with_stage(key: FigureKey, stage: str) -> FigureKey:
-    return replace(key, stage=stage)
 
 
 # ---------------------------------------------------------------------------------------- matching
