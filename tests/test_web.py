@@ -125,7 +125,7 @@ def test_locate_finds_a_figure_across_formats(page) -> None:  # noqa: ANN001
     assert "qingcheng-gongxinju-2024-juesuan" in hits
     page.locator("#check-text textarea").fill("清城区工信局2024年政府性基金预算财政拨款收入4,240万元")
     page.locator("#check-button").click()
-    _see(page, "check-numbers", "与表格不符")
+    _see(page, "check-numbers", "与表格中同一项不符")
     page.screenshot(path=str(ARTIFACTS / "locate.png"), full_page=True)
 
 
