@@ -30,8 +30,33 @@ def guess_kind(*texts: str) -> ReportKind:
     return "other"
 
 
+TITLE_WORDS = re.compile(r"决算|预算|自评报告|绩效|报告")
+
+
+def cover_title(lines: list[Line]) -> str:
+    """The title set in the largest type at the top of the first page, however many lines it is
+    broken over ("关于2021年市本级决算草案和" / "2022年上半年预算执行情况的报告"). Text files carry no
+    type sizes: empty then."""
+    first = [ln for ln in lines[:30] if ln.table is None and ln.page == lines[0].page and ln.meta.get("size")]
+    if not first:
+        return ""
+    big = max(ln.meta["size"] for ln in first)
+    block: list[str] = []
+    for ln in first:
+        if ln.meta["size"] >= big - 0.5:
+            block.append(ln.text.strip())
+        elif block:
+            break
+    title = re.sub(r"\s+", "", "".join(block))
+    return title if 6 <= len(title) <= 80 and TITLE_WORDS.search(title) else ""
+
+
 def guess_title(lines: list[Line], stem: str) -> str:
-    """The report's own title: the first of its opening lines naming a 决算/预算/自评 report."""
+    """The report's own title: the cover's title block, else the first of its opening lines naming a
+    决算/预算/自评 report."""
+    cover = cover_title(lines)
+    if cover:
+        return cover
     for ln in lines[:40]:
         text = strip_markdown(ln.text.strip())[0]
         compact = re.sub(r"\s+", "", text)
@@ -45,29 +70,63 @@ ORG = re.compile(
     r"(?:[\u4e00-\u9fff]{2,4}[省市])?[\u4e00-\u9fff]{2,4}[市区县](?:人民政府)?[\u4e00-\u9fff]{2,16}?"
     r"(?:局|委员会|办公室|办事处|工作部|部|中心|院|委)"
 )
+# Characters that begin no place name: a match starting with one is a sentence ("我受市政府委托"), or
+# a place glued to the word before it ("年哈尔滨市本级").
+NOT_PLACE = set("年我受向在对的和与及了为由经将按从各全本该其是市省区县")
+PLACE_LEVEL = re.compile(r"([\u4e00-\u9fff]{2,5}?[省市区县])(?=本级|全市|全省|全区|全县|级)")
+GOVERNMENT_REPORT = re.compile(r"^关于.*(?:决算|预算).*报告$|草案")
+
+
+def _org_matches(text: str) -> list[str]:
+    """Department names in the text; a match starting on a NOT_PLACE character is tried again one
+    character later ("年度清远市清城区…局" → "清远市清城区…局")."""
+    found, pos = [], 0
+    while m := ORG.search(text, pos):
+        if m.group(0)[0] in NOT_PLACE:
+            pos = m.start() + 1
+            continue
+        found.append(m.group(0))
+        pos = m.end()
+    return found
+
+
+def find_place(text: str) -> str:
+    """The government a city or provincial report is about: the place its tables name with a level
+    ("2021年哈尔滨市本级一般公共预算…") most often."""
+    names = Counter()
+    for m in PLACE_LEVEL.finditer(text):
+        name = m.group(1).lstrip("".join(NOT_PLACE - set("市省区县")))
+        if len(name) >= 3:
+            names[name] += 1
+    return names.most_common(1)[0][0] if names else ""
+
+
 ORG_LABEL = re.compile(r"(?:预算主管部门|预算单位|部门名称|单位名称|部门|单位)\s*[：:]\s*([\u4e00-\u9fff（）()]{4,40})")
 KIND_TITLES = {"决算": "部门决算", "预算": "部门预算", "绩效自评": "部门整体支出绩效自评报告", "other": "报告"}
 
 
 # Bump when parsing changes what a report yields from the same bytes: `ingest` then re-reads every
 # file once (unchanged chunks keep their vectors, their ids being content hashes).
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 
 def find_org(text: str) -> str:
     """The department a report is about: a labelled line ("预算主管部门：…") or the name it uses most."""
     for m in ORG_LABEL.finditer(text[:5000]):
-        if ORG.search(m.group(1)):
-            return ORG.search(m.group(1)).group(0)  # type: ignore[union-attr]
-    names = Counter(m.group(0) for m in ORG.finditer(text[:8000]))
+        if found := _org_matches(m.group(1)):
+            return found[0]
+    names = Counter(_org_matches(text[:8000]))
     return names.most_common(1)[0][0] if names else ""
 
 
 def complete_title(title: str, stem: str, text: str, year: int | None, kind: str) -> str:
     """Titles without the department ("部门整体支出绩效自评报告") or missing (text starts at 第一部分)
     get the department the report names for itself, so every citation says whose report it is."""
-    if ORG.search(title):
+    if _org_matches(title):
         return title
+    if GOVERNMENT_REPORT.search(title):  # the government's report to the 人大: the place is its author
+        place = find_place(text)
+        return f"{place}人民政府{title}" if place and place not in title else title
     org = find_org(text)
     if not org:
         return title
@@ -90,7 +149,10 @@ def guess_year(title: str, stem: str, text: str) -> int | None:
 
 
 def guess_department(title: str) -> str:
-    """ "上海市普陀区司法局2026年区级部门预算" → "上海市普陀区司法局" (the level word 区级/市级 is not part of the name)."""
+    """ "上海市普陀区司法局2026年区级部门预算" → "上海市普陀区司法局" (the level word 区级/市级 is not part of the name);
+    "哈尔滨市人民政府关于…的报告" → "哈尔滨市人民政府"."""
+    if m := re.match(r"^(.{2,12}?人民政府)关于", title):
+        return m.group(1)
     d = re.sub(
         r"20\d\d\s*年度?|(?:区级|市级|县级|省级|本级)?(?:部门决算|部门预算|单位决算|单位预算)"
         r"|部门整体支出绩效自评报告|绩效自评报告|决算|预算",

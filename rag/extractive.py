@@ -34,15 +34,10 @@ class _Unit:
     is_row: bool
 
 
-ABBREVIATIONS = ("工信商务局", "科工商信局", "工信局", "工信", "高新区", "本级")
-
-
 def content_of(question: str, aliases: set[str], departments: list[str] | None = None) -> str:
     """The part of the question that names the item: no report or department names, years or
     question words."""
     q = question
-    for a in ABBREVIATIONS:
-        q = q.replace(a, " ")
     for a in sorted(aliases, key=len, reverse=True):  # before department words: "曲江区" whole, not "曲江"+"区"
         q = q.replace(a, " ")
     if departments:

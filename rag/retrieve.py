@@ -12,6 +12,7 @@ from ingest.errors import BadInputError
 from ingest.index import tokenize
 from ingest.model import Chunk, Retrieved
 from ingest.pipeline import Store
+from rag.names import abbreviations_in, department_core, report_names
 
 RRF_K = 60
 POOL = 30
@@ -27,39 +28,6 @@ class Filters:
     kind: str | None = None
 
 
-def _aliases(doc: dict) -> set[str]:
-    """Names a question may use for a report: places and department words of its title, and the
-    pinyin parts of its doc_id for English questions."""
-    title = doc.get("title") or ""
-    names: set[str] = set()
-    for m in re.finditer(r"[\u4e00-\u9fff]{2,4}?[省市区县]", title):
-        names.add(m.group(0))
-    full = re.sub(r"\d{4}.*$", "", doc.get("department") or title)
-    # after the first place name, and after the last: "普陀区人民政府万里街道办事处" and "万里街道办事处"
-    for dept in (re.sub(r"^.*?[市区县](?:人民政府)?", "", full), re.sub(r"^.*[市区县](?:人民政府)?", "", full)):
-        if 2 <= len(dept) <= 16 and not dept.startswith("委"):
-            names.add(dept)
-            if dept.endswith("街道办事处"):
-                names.add(dept.removesuffix("办事处"))
-    for short, long in (
-        ("工信局", "工业和信息化局"),
-        ("财政局", "财政局"),
-        ("司法局", "司法局"),
-        ("商务委", "商务委员会"),
-        ("规资局", "规划和自然资源局"),
-        ("福利院", "福利院"),
-        ("科工商信局", "科技工业商务和信息化局"),
-        ("政府办", "人民政府办公室"),
-        ("社工部", "社会工作部"),
-    ):
-        if long in title:
-            names.add(short)
-    for part in doc["doc_id"].split("-"):
-        if part.isalpha() and len(part) >= 4:
-            names.add(part.lower())
-    return names
-
-
 class Retriever:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -67,7 +35,8 @@ class Retriever:
         if not self.reports:
             raise BadInputError(f"no reports indexed under {store.settings.home}; run `budgetqa ingest` first")
         self.sparse = store.sparse()
-        self._aliases = {d: _aliases(r) for d, r in self.reports.items()}
+        self._aliases = {d: report_names(r) for d, r in self.reports.items()}
+        self._cores = {d: department_core(r.get("department") or "") for d, r in self.reports.items()}
         self._catalog_ids = set(self.sparse.ids)
 
     def check_doc(self, doc_id: str) -> None:
@@ -78,14 +47,11 @@ class Retriever:
     def scope(self, question: str) -> tuple[str, ...]:
         """Reports the question names. Each matched name scores by how few reports share it; a year
         in the question must match. Empty when the question names none."""
-        q = question.lower()
         years = {int(y) for y in re.findall(r"(20\d\d)", question)}
         scores: dict[str, float] = {}
-        for doc_id, names in self._aliases.items():
-            hits = [n for n in names if n in q or n in question]
-            if not hits:
-                continue
-            share = {n: sum(1 for other in self._aliases.values() if n in other) for n in hits}
+        named = self.names_in(question)
+        for doc_id, hits in named.items():
+            share = {n: sum(1 for other in named.values() if n in other) for n in hits}
             scores[doc_id] = sum(1.0 / share[n] for n in hits)
         if not scores:
             return ()
@@ -96,6 +62,16 @@ class Retriever:
         # half the best score keeps every report a comparison names ("清城区…和淄博高新区…") and drops
         # reports that only share a common word with it ("工信局")
         return tuple(sorted(d for d, s in scores.items() if s >= best / 2 - 1e-9))
+
+    def names_in(self, question: str) -> dict[str, set[str]]:
+        """Per report, the names of it the question uses: as written or abbreviated ("工信局")."""
+        q = question.lower()
+        out: dict[str, set[str]] = {}
+        for doc_id, names in self._aliases.items():
+            hits = {n for n in names if n in q or n in question} | abbreviations_in(question, self._cores[doc_id])
+            if hits:
+                out[doc_id] = hits
+        return out
 
     def uncovered_years(self, question: str, doc_ids: tuple[str, ...] = ()) -> list[int]:
         """Years the question asks about that no candidate report covers. A report of year Y speaks
@@ -140,7 +116,8 @@ class Retriever:
             return question
         from rag.extractive import content_of
 
-        names = set().union(*(self._aliases.get(d, set()) for d in doc_ids))
+        named = self.names_in(question)
+        names = set().union(*(self._aliases.get(d, set()) | named.get(d, set()) for d in doc_ids))
         departments = [self.reports[d].get("department") or self.reports[d]["title"] for d in doc_ids]
         return content_of(question, names, departments) or question
 

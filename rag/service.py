@@ -98,8 +98,7 @@ class QA:
         return docs, check_numbers(s, self.keyed(docs), passages)
 
     def aliases(self, question: str) -> set[str]:
-        low = question.lower()
-        return {a for names in self.retriever._aliases.values() for a in names if a in question or a in low}
+        return set().union(*self.retriever.names_in(question).values())
 
     def ask(
         self,

@@ -85,11 +85,11 @@ def test_item_followed_by_its_amount_beats_a_share_of_it(qa) -> None:  # noqa: A
 
 def test_department_and_aliases_drop_the_level_word_of_the_title() -> None:
     from ingest.parse import guess_department
-    from rag.retrieve import _aliases
+    from rag.names import report_names
 
     assert guess_department("上海市普陀区司法局2026年区级部门预算") == "上海市普陀区司法局"
     assert guess_department("上海市财政局2025年市级单位预算") == "上海市财政局"
-    names = _aliases(
+    names = report_names(
         {
             "doc_id": "putuo-wanli-2025-bumen-yusuan",
             "title": "上海市普陀区人民政府万里街道办事处2025年区级部门预算",
@@ -97,6 +97,22 @@ def test_department_and_aliases_drop_the_level_word_of_the_title() -> None:
         }
     )
     assert {"万里街道办事处", "万里街道", "wanli"} <= names
+
+
+def test_abbreviations_are_recognised_by_rule_not_by_list() -> None:
+    from rag.names import abbreviations_in, department_core
+
+    def abbr(question: str, department: str) -> set[str]:
+        return abbreviations_in(question, department_core(department))
+
+    assert abbr("清城区工信局2024年其他收入", "清远市清城区工业和信息化局（本级）") == {"工信局"}
+    assert abbr("普陀区规资局的项目支出", "上海市普陀区规划和自然资源局") == {"规资局"}
+    assert abbr("普陀区政府办2025年", "上海市普陀区人民政府办公室") == {"政府办"}
+    assert abbr("普陀区社工部", "中共上海市普陀区委社会工作部") == {"社工部"}
+    assert {"淄博高新区", "工信商务局"} <= abbr("淄博高新区工信商务局", "淄博高新技术产业开发区工业信息化和商务局")
+    # another body's name, or two characters that any name contains, are not abbreviations of it
+    assert abbr("普陀区财政局2025", "上海市普陀区司法局") == set()
+    assert abbr("城区的支出", "清远市清城区工业和信息化局") == set()
 
 
 def test_a_comparison_quotes_each_named_report(qa) -> None:  # noqa: ANN001

@@ -37,3 +37,14 @@ def test_budget_pdf_with_leader_dot_contents_has_sections() -> None:
 def test_running_page_numbers_are_dropped() -> None:
     r = parse_file(realdata("putuo-sifaju-2026-danwei-yusuan.pdf"))
     assert all(not b.text.strip().isdigit() for b in r.blocks)
+
+
+def test_a_city_report_takes_its_title_from_the_cover_and_its_place_from_the_tables() -> None:
+    """Harbin: the title is set over two lines in large type and names no city; the place comes from
+    the 附表 titles ("2021年哈尔滨市本级…"), never from a sentence ("我受市政府委托")."""
+    from ingest.pdf import parse_pdf
+
+    r = parse_pdf(realdata("harbin-2021-shibenji-juesuan-baogao.pdf"))
+    assert r.title == "哈尔滨市人民政府关于2021年市本级决算草案和2022年上半年预算执行情况的报告"
+    assert r.department == "哈尔滨市人民政府"
+    assert (r.year, r.kind) == (2021, "决算")

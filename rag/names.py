@@ -1,0 +1,78 @@
+"""What a question may call a report: place names, the department's name and its abbreviations.
+
+People shorten Chinese body names by keeping characters in order — 工业和信息化局 → 工信局,
+规划和自然资源局 → 规资局, 淄博高新技术产业开发区 → 淄博高新区 — so an abbreviation is recognised by
+that rule, not looked up in a list of known short names.
+"""
+
+from __future__ import annotations
+
+import re
+
+PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?[省市区县]")
+# characters a body's name ends with; an abbreviation keeps the last one ("…信息化局" → "…局")
+NAME_ENDS = set("局委办部院处会室所站心队校区县市")
+CJK = re.compile(r"[\u4e00-\u9fff]+")
+MIN_ABBREVIATION = 3
+# a word of a body's name starts after a place or level marker: 区|规划…, 人民|政府…, 区委|社会工作部
+WORD_STARTS_AFTER = set("省市区县府民委")  # two characters in order match far too much ("城区" of any 区)
+
+
+def department_core(department: str) -> str:
+    """The body's own name without the places before it: "上海市普陀区人民政府办公室" →
+    "人民政府办公室", "淄博高新技术产业开发区工业信息化和商务局" stays whole (no 市/区 ends a place there)."""
+    core = re.sub(r"^(?:中共)?(?:[\u4e00-\u9fff]{2,4}?[省市])?(?:[\u4e00-\u9fff]{2,4}?[区县])?", "", department)
+    return re.sub(r"（[^）]*）$", "", core)
+
+
+def report_names(doc: dict) -> set[str]:
+    """Names a question may use for a report as written: places and department words of its title,
+    and the pinyin parts of its doc_id for English questions. Abbreviations are matched per question
+    (see `abbreviations_in`)."""
+    title = doc.get("title") or ""
+    names = {m.group(0) for m in PLACE.finditer(title)}
+    full = re.sub(r"\d{4}.*$", "", doc.get("department") or title)
+    # after the first place name, and after the last: "普陀区人民政府万里街道办事处" and "万里街道办事处"
+    for dept in (re.sub(r"^.*?[市区县](?:人民政府)?", "", full), re.sub(r"^.*[市区县](?:人民政府)?", "", full)):
+        if 2 <= len(dept) <= 16 and not dept.startswith("委"):
+            names.add(dept)
+            if dept.endswith("街道办事处"):
+                names.add(dept.removesuffix("办事处"))
+    for part in doc["doc_id"].split("-"):
+        if part.isalpha() and len(part) >= 4:
+            names.add(part.lower())
+    return names
+
+
+def abbreviates(short: str, full: str) -> bool:
+    """short keeps characters of full in order (a piece of it, or skipping some), starts where a word of full starts (its first
+    character, or after a place) and ends on a name-ending character that full also ends a word with."""
+    if len(short) < MIN_ABBREVIATION or short[-1] not in NAME_ENDS or short[-1] not in full:
+        return False
+    starts = [i for i, c in enumerate(full) if c == short[0] and (i == 0 or full[i - 1] in WORD_STARTS_AFTER)]
+    for i in starts:
+        rest = iter(full[i + 1 :])
+        if all(c in rest for c in short[1:]):
+            return True
+    return False
+
+
+def abbreviations_in(question: str, full: str) -> set[str]:
+    """The longest pieces of the question that abbreviate the name full."""
+    found: set[str] = set()
+    if not full:
+        return found
+    for run in CJK.findall(question):
+        i = 0
+        while i < len(run):
+            best = ""
+            for j in range(min(len(run), i + 9), i + MIN_ABBREVIATION - 1, -1):
+                if abbreviates(run[i:j], full):
+                    best = run[i:j]
+                    break
+            if best:
+                found.add(best)
+                i += len(best)
+            else:
+                i += 1
+    return found
