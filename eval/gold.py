@@ -32,6 +32,7 @@ class GoldQuestion:
     type: str
     expected_numbers: tuple[ExpectedNumber, ...]
     evidence: tuple[str, ...]
+    family: str = ""  # set for questions about several reports; else the family of `doc`
 
 
 def _fail(path: Path, line: int, what: str) -> BadInputError:
@@ -81,7 +82,11 @@ def parse_gold_line(path: Path, line: int, text: str) -> GoldQuestion:
     numbers = obj.get("expected_numbers") or []
     if not isinstance(numbers, list):
         raise _fail(path, line, "expected_numbers must be a list")
+    family = obj.get("family") or ""
+    if not isinstance(family, str):
+        raise _fail(path, line, f"family {family!r} must be a string")
     return GoldQuestion(
+        family=family,
         id=obj["id"],
         question=obj["question"],
         doc=doc or None,

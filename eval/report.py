@@ -54,6 +54,8 @@ def markdown(result: dict, title: str = "budgetqa eval") -> str:
             + " | ".join(fmt(m[k]) for k in SHARES[:3])
             + f" | {fmt(m['abstention'] if t == 'unanswerable' else m['false_abstention'])} |"
         )
+    if result.get("by_family"):
+        lines += ["", "## By family", "", family_table(result["by_family"])]
     misses = [r for r in result["per_question"] if _missed(r)]
     if misses:
         lines += ["", "## Misses", ""]
@@ -63,6 +65,21 @@ def markdown(result: dict, title: str = "budgetqa eval") -> str:
                 f"cited {fmt(r['citation_support'])}, numbers {fmt(r['numeric_accuracy'])}, abstained {r['abstained']}"
             )
     return "\n".join(lines) + "\n"
+
+
+FAMILY_COLUMNS = ("evidence_recall_at_k", "citation_support", "numeric_accuracy", "abstention", "false_abstention")
+
+
+def family_table(summaries: dict[str, dict], tunings: dict[str, dict] | None = None) -> str:
+    """One row per family of reports; with tunings, the tuning each family was scored under."""
+    head = ["family", "n", *FAMILY_COLUMNS] + (["tuning (chosen on the other families)"] if tunings else [])
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+    for fam, m in summaries.items():
+        cells = [fam, str(m["n"]), *(fmt(m[k]) for k in FAMILY_COLUMNS)]
+        if tunings:
+            cells.append(", ".join(f"{k} {v}" for k, v in tunings[fam].items()))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _missed(r: dict) -> bool:

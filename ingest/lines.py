@@ -24,8 +24,8 @@ PAGE_NUMBER = re.compile(
     r"^[-—–－]\s*\d{1,4}\s*[-—–－]$|^第\s*\d{1,4}\s*页(\s*[,，/共]\s*\d+\s*页?)?$|^\d{1,4}\s*/\s*\d{1,4}$"
 )
 TOC_MARK = re.compile(r"^目\s*录$")
-TABLE_TITLE = re.compile(r"(表|表[（(]续[）)])$")
-TABLE_CODE = re.compile(r"^(公开\s*\d+\s*表|表\s*\d+(-\d+)?)$")
+TABLE_TITLE = re.compile(r"表(?:[（(][^（）()]{1,10}[）)])?$")  # "…决算表（分项目）", "…表（续）"
+TABLE_CODE = re.compile(r"^(公开\s*\d+\s*表|表\s*\d+(-\d+)?|附[件表]\s*\d+([-－—]\d+)*)$")
 UNIT_LINE = re.compile(r"(金额)?单位\s*[：:]\s*(万元|元|亿元|千元)")
 TABLE_CONTEXT = re.compile(r"^(编制|填报|评价)?(单位|部门)\s*[：:]")
 NOTE_LINE = re.compile(r"^(注|备注|说明)\s*[：:]")

@@ -63,7 +63,17 @@ def _clean_cell(cell: str | None) -> str:
         return ""
     # Wrapped cells: a line break inside a CJK label is not a space.
     cell = re.sub(r"(?<=[\u4e00-\u9fff（）()])\s*\n\s*(?=[\u4e00-\u9fff（）()])", "", cell)
-    return re.sub(r"\s+", " ", cell).strip()
+    return join_letter_spaced(re.sub(r"\s+", " ", cell).strip())
+
+
+LETTER_SPACED = re.compile(r"^[\u4e00-\u9fff](?: [\u4e00-\u9fff])+$")
+
+
+def join_letter_spaced(text: str) -> str:
+    """Justified headings and cells print one character per slot ("合 计", "决 算", "部 门 预 算");
+    a letter O typed for a zero between digits ("2O21年") is read as the zero it stands for."""
+    text = re.sub(r"(?<=\d)[OoΟ](?=\d)", "0", text)
+    return text.replace(" ", "") if LETTER_SPACED.match(text) else text
 
 
 def _table_data(rows: list[list[str | None]]) -> TableData | None:
@@ -96,7 +106,7 @@ def page_items(page: Any, page_no: int) -> list[tuple[float, Line]]:
     chars = [c for c in page.chars if not any(_in_box(c, b) for b in boxes)]
     height = float(page.height)
     for chars_of_line in _cluster_lines(chars):
-        text = _line_text(chars_of_line)
+        text = join_letter_spaced(_line_text(chars_of_line))
         if not text:
             continue
         top = min(c["top"] for c in chars_of_line)
@@ -108,6 +118,22 @@ def page_items(page: Any, page_no: int) -> list[tuple[float, Line]]:
         meta = {"margin": in_margin, "size": round(sizes[len(sizes) // 2], 1)}
         items.append((top, Line(text, page_no, meta=meta)))
     items.sort(key=lambda it: it[0])
+    return _drop_page_number(items, height)
+
+
+def _drop_page_number(items: list[tuple[float, Line]], height: float) -> list[tuple[float, Line]]:
+    """A bare page number printed as the page's last line but above the margin band (Word documents
+    with a large bottom margin) would otherwise be glued into the sentence running over the page break
+    ("一般4债务限额")."""
+    if not items:
+        return items
+    top, last = items[-1]
+    if (
+        last.table is None
+        and top > height * 0.8
+        and (PAGE_NUMBER.match(last.text) or re.fullmatch(r"\d{1,3}", last.text))
+    ):
+        return items[:-1]
     return items
 
 
@@ -221,7 +247,29 @@ def pdf_lines(path: Path) -> tuple[list[Line], int]:
     for ln in lines:
         if ln.table is None and body_size and ln.meta.get("size", 0) >= body_size * 1.15:
             ln.meta["big"] = True
-    return lines, n_pages
+    return _join_wrapped_titles(lines), n_pages
+
+
+def _join_wrapped_titles(lines: list[Line]) -> list[Line]:
+    """A table title set over two lines in the same type ("2021年…对下一般公共预算" / "税收返还和转移支付
+    补助决算表（分项目）") is one title."""
+    out: list[Line] = []
+    for ln in lines:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.table is None
+            and ln.table is None
+            and prev.page == ln.page
+            and prev.meta.get("size") == ln.meta.get("size")
+            and not is_table_title(prev.text)
+            and is_table_title(ln.text)
+            and is_table_title(prev.text + ln.text)
+        ):
+            out[-1] = Line(prev.text + ln.text, prev.page, meta=prev.meta)
+            continue
+        out.append(ln)
+    return out
 
 
 def parse_pdf(path: Path) -> Report:

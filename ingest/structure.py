@@ -37,6 +37,7 @@ class _Event:
     page: int | None
     level: int = 0
     table: TableData | None = None
+    last_page: int | None = None  # a table continued over pages: the last page joined
 
 
 def _ends_sentence(text: str) -> bool:
@@ -112,6 +113,33 @@ def unwrap(lines: list[Line]) -> list[Line]:
     return out
 
 
+AMOUNT_IN_ROW = re.compile(r"\d[\d,]*\.?\d*\s+\S|\d{2,}")
+
+
+def _append_table(events: list[_Event], t: TableData, page: int | None, table_page: int | None) -> None:
+    """A table whose page repeats the title of the table ending on the page before, with as many
+    columns, continues it (city 附表 print their title on every page); its repeated header goes."""
+    prev = events[-1] if events else None
+    if (
+        prev is not None
+        and prev.table is not None
+        and t.title
+        and t.title == prev.table.title
+        and table_page is not None
+        and table_page == (prev.last_page or prev.page or 0) + 1
+        and _width(t) == _width(prev.table)
+    ):
+        rows = tuple(r for r in t.header + t.rows if r not in prev.table.header)
+        prev.table = replace(prev.table, rows=prev.table.rows + rows)
+        prev.last_page = table_page
+        return
+    events.append(_Event("table", t.title, page, table=t, last_page=table_page))
+
+
+def _width(t: TableData) -> int:
+    return max((len(r) for r in t.header + t.rows), default=0)
+
+
 def lines_to_events(lines: list[Line]) -> list[_Event]:
     tab_doc = sum(1 for ln in lines if "\t" in ln.text) >= 5
     if not tab_doc:
@@ -163,6 +191,10 @@ def lines_to_events(lines: list[Line]) -> list[_Event]:
     for ln in lines:
         if ln.table is not None:  # a PDF table
             flush_para()
+            if region_kind == "space" and not any(AMOUNT_IN_ROW.search(r.text) for r in region):
+                # lines between a title and the ruled table ("（功能分类）", "单位：万元") are its context
+                pending.extend(region)
+                region, region_kind = [], ""
             flush_region()
             context = [strip_markdown(p.text)[0] for p in pending]
             t: TableData = ln.table
@@ -173,7 +205,7 @@ def lines_to_events(lines: list[Line]) -> list[_Event]:
                 unit=t.unit or _unit(context),
                 code=t.code or table_code(context),
             )
-            events.append(_Event("table", t.title, pending[0].page if pending else ln.page, table=t))
+            _append_table(events, t, pending[0].page if pending else ln.page, ln.page)
             pending.clear()
             continue
         raw = ln.text.strip()

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.model import Answer, Citation, Retrieved
+from rag.tuning import DEFAULT_TUNING
 
 WHY = re.compile(r"为什么|为何|原因|怎么会|\bwhy\b|\breason", re.I)
 HOW_MUCH = re.compile(
@@ -20,7 +21,7 @@ NEAR = 8  # an amount this many characters after the item's name is that item's 
 QUESTION_WORDS = re.compile(
     r"为什么|为何|是什么|什么|是多少|多少|哪些|哪个|哪里|怎么样|怎样|如何|请问|原因|情况|吗|呢|？|\?|。|，|,|的|是|有|了|年度|年"
 )
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = DEFAULT_TUNING.min_coverage
 POOL_READ = 30  # passages the answerer reads: the fused ranking's top is often a table row list, not the sentence
 SENT_SPLIT = re.compile(r"(?<=[。！？；!?])")
 
@@ -168,6 +169,7 @@ def answer_extractive(
     top_k: int,
     departments: list[str] | None = None,
     named: tuple[str, ...] = (),
+    min_coverage: float = MIN_COVERAGE,
 ) -> Answer:
     """named: the reports the question names; with two or more (a comparison, or one department's
     reports of several years) each gets its own best sentence."""
@@ -184,7 +186,7 @@ def answer_extractive(
         bonus = 0.1 * contiguity(content, u.text)
         if how_much:
             bonus += 0.1 * amount_follows(content, u.text)
-        if NONE_CUE.search(u.text) and cov >= MIN_COVERAGE:  # "本部门没有政府性基金…": the answer to a trap
+        if NONE_CUE.search(u.text) and cov >= min_coverage:  # "本部门没有政府性基金…": the answer to a trap
             bonus += 0.3
         if why and (CAUSE_CUE.search(u.text) or _follow_ups(at, u)):
             bonus += 0.15
@@ -198,14 +200,14 @@ def answer_extractive(
         at = _positions(units)  # neighbours among the sentences still in play
     ranked = sorted(units, key=lambda u: -u.score)
     best = ranked[0] if ranked else None
-    if best is None or best.score_cov < MIN_COVERAGE or not content:  # type: ignore[attr-defined]
+    if best is None or best.score_cov < min_coverage or not content:  # type: ignore[attr-defined]
         return _abstain(question, retrieved)
     chosen: list[_Unit] = [best]
     if why:
         chosen += _follow_ups(at, best)
         if not any(CAUSE_CUE.search(u.text) for u in chosen):
             for u in ranked[1:6]:
-                if CAUSE_CUE.search(u.text) and u.score_cov >= MIN_COVERAGE * 0.6:  # type: ignore[attr-defined]
+                if CAUSE_CUE.search(u.text) and u.score_cov >= min_coverage * 0.6:  # type: ignore[attr-defined]
                     chosen.append(u)
                     chosen += _follow_ups(at, u)
                     break
@@ -215,7 +217,7 @@ def answer_extractive(
             if doc == passages[best.passage].chunk.doc_id:
                 continue
             own = [u for u in ranked if passages[u.passage].chunk.doc_id == doc]
-            if own and own[0].score_cov >= MIN_COVERAGE:  # type: ignore[attr-defined]
+            if own and own[0].score_cov >= min_coverage:  # type: ignore[attr-defined]
                 chosen += [own[0], *_continuation(at, own[0])]
     else:
         chosen += _continuation(at, best)

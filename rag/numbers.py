@@ -46,11 +46,13 @@ def money_equal(m: Mention, f: Fact) -> bool:
 
 
 def within_last_place(m: Mention, f: Fact) -> bool:
-    """One unit in the stated last place of a figure printed to at least three significant digits
-    (87.70万元 for 877,080元: truncated, not wrong; "3亿元" for 2.01亿 is not a rounding)."""
+    """The cell truncated to the printed place, or one unit in the last place of a figure printed to at
+    least three significant digits (87.70万元 for 877,080元; "3亿元" for 2.01亿 is not a rounding)."""
     if m.yuan is None or f.value_yuan is None or not f.value_yuan:
         return False
     step = max(m.half_step_yuan() * 2, _fact_step_yuan(f))
+    if abs(m.yuan) <= abs(f.value_yuan) < abs(m.yuan) + step and (m.yuan >= 0) == (f.value_yuan >= 0):
+        return True  # truncated to the printed place: 5548万元 printed "0.5亿元"
     return abs(m.yuan - f.value_yuan) <= step + Decimal("1e-9") and step <= abs(f.value_yuan) * Decimal("0.005")
 
 

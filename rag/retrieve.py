@@ -13,12 +13,10 @@ from ingest.index import tokenize
 from ingest.model import Chunk, Retrieved
 from ingest.pipeline import Store
 from rag.names import abbreviations_in, department_core, report_names
+from rag.tuning import DEFAULT_TUNING, Tuning
 
 RRF_K = 60
 POOL = 30
-# Exact budget terms ("政府性基金预算财政拨款收入") matter more than paraphrase here, and the sparse
-# side also indexes table rows one by one, so it gets the larger weight in the fusion.
-WEIGHTS = (1.0, 1.5)  # dense, sparse
 
 
 @dataclass(frozen=True)
@@ -90,7 +88,12 @@ class Retriever:
         return [y for y in asked if y not in covered]
 
     def retrieve(
-        self, question: str, top_k: int = 5, filters: Filters = Filters(), auto_scope: bool = True
+        self,
+        question: str,
+        top_k: int = 5,
+        filters: Filters = Filters(),
+        auto_scope: bool = True,
+        tuning: Tuning = DEFAULT_TUNING,
     ) -> list[Retrieved]:
         for d in filters.doc_ids:
             self.check_doc(d)
@@ -99,7 +102,7 @@ class Retriever:
         dense = self._dense(question, doc_ids, filters)
         sparse = self._sparse(self._sparse_query(question, doc_ids), allowed)
         fused: dict[str, float] = {}
-        for weight, ranking in zip(WEIGHTS, (dense, sparse), strict=True):
+        for weight, ranking in zip((1.0, tuning.sparse_weight), (dense, sparse), strict=True):
             for rank, (cid, _) in enumerate(ranking):
                 fused[cid] = fused.get(cid, 0.0) + weight / (RRF_K + rank + 1)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])

@@ -24,6 +24,7 @@ from rag.llm import (
 )
 from rag.numbers import KeyedFacts, check_numbers, keyed_reports
 from rag.retrieve import Filters, Retriever
+from rag.tuning import DEFAULT_TUNING, Tuning
 
 MAX_QUESTION_CHARS = 1000
 
@@ -109,6 +110,7 @@ class QA:
         kind: str | None = None,
         use_llm: bool | None = None,
         on_token: OnToken | None = None,
+        tuning: Tuning = DEFAULT_TUNING,
     ) -> Answer:
         """use_llm None: the LLM when one is configured, else extractive. on_token receives the LLM
         answer as it streams (before validation: the final Answer is what counts)."""
@@ -122,13 +124,15 @@ class QA:
         if k < 1 or k > 50:
             raise BadInputError(f"--top-k {k} is out of range; use 1 to 50")
         query = expand(q)  # English budget terms get their Chinese words, for BM25 and the answerer
-        retrieved = self.retriever.retrieve(query, k, Filters(tuple(doc_ids), year, kind))
+        retrieved = self.retriever.retrieve(query, k, Filters(tuple(doc_ids), year, kind), tuning=tuning)
         missing = self.retriever.uncovered_years(query, tuple(doc_ids))
         if missing:
             return self._no_such_year(q, missing, retrieved[:k])
         named = tuple(doc_ids) or self.retriever.scope(query)
         departments = [self.retriever.reports[d]["department"] or "" for d in named]
-        answer = answer_extractive(query, retrieved, self.aliases(query), k, departments, named)
+        answer = answer_extractive(
+            query, retrieved, self.aliases(query), k, departments, named, min_coverage=tuning.min_coverage
+        )
         answer = self._shown(self._check(replace(answer, question=q)), k)
         if want_llm:
             return self._ask_llm(q, answer, answer.retrieved[:k], on_token)

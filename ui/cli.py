@@ -15,6 +15,7 @@ from typing import Any
 from ingest.errors import BackendError, BadInputError, BudgetQAError
 from ingest.model import Answer
 from ingest.settings import Settings, load_settings
+from rag.tuning import DEFAULT_TUNING, GRID, Tuning
 from ui.render import MARKS
 
 DEFAULT_CORPUS = Path("corpus")
@@ -246,6 +247,7 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
+    from eval.families import by_family, load_families
     from eval.gold import DEFAULT_GOLD, load_gold
     from eval.harness import Pipeline, evaluate, outcome_of
     from eval.report import fmt, markdown, write_report
@@ -263,12 +265,16 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             texts[doc_id] = qa.store.catalog.report_text(doc_id)
         return texts[doc_id][start:end]
 
-    def mode(use_llm: bool) -> Pipeline:
+    def mode(use_llm: bool, tuning: Tuning = DEFAULT_TUNING) -> Pipeline:
         def run(q, k, doc_filter):  # noqa: ANN001, ANN202
             docs = (q.doc,) if doc_filter and q.doc else ()
-            return outcome_of(qa.ask(q.question, docs, k, use_llm=use_llm), source_text, k)
+            return outcome_of(qa.ask(q.question, docs, k, use_llm=use_llm, tuning=tuning), source_text, k)
 
         return run
+
+    families = load_families(Path(args.families)) if args.families else load_families()
+    if args.lofo:
+        return _leave_one_family_out(args, gold, families, set(qa.store.catalog.doc_ids()), mode)
 
     pipelines: dict[str, Pipeline] = {"budgetqa": mode(False)}
     if args.llm:
@@ -285,6 +291,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     bar = tqdm(total=runnable * len(pipelines), desc="eval", unit="q", file=sys.stderr, disable=None)
     result = evaluate(pipelines, gold, known, args.top_k, args.doc_filter, progress=lambda _id: bar.update(1))
     bar.close()
+    if args.by_family:
+        result["by_family"] = by_family(result["per_question"], gold, families)
     for s in result["skipped"]:
         print(f"skipped {s['id']}: {s['reason']}", file=sys.stderr)
     if args.out:
@@ -295,6 +303,35 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(markdown(result).split("\n## Misses")[0])
         print(f"overall evidence_recall@{args.top_k} {fmt(result['metrics']['evidence_recall_at_k'])}")
+    return 0
+
+
+def _leave_one_family_out(args: argparse.Namespace, gold, families, known, mode) -> int:  # noqa: ANN001
+    from tqdm import tqdm
+
+    from eval.families import leave_one_family_out
+    from eval.harness import run_pipeline, split_known
+    from eval.report import family_table
+
+    run_gold, skipped = split_known(gold, known)
+    for s in skipped:
+        print(f"skipped {s['id']}: {s['reason']}", file=sys.stderr)
+    bar = tqdm(total=len(GRID), desc="tunings", unit="run", file=sys.stderr, disable=None)
+
+    def run(t: Tuning) -> list[dict]:
+        rows = run_pipeline(mode(False, t), run_gold, args.top_k, args.doc_filter)
+        bar.update(1)
+        return rows
+
+    result = leave_one_family_out(run, run_gold, families)
+    bar.close()
+    if args.json:
+        print(dump_json(result))
+    else:
+        held = {f: v["held_out"] for f, v in result["families"].items()}
+        chosen = {f: v["tuning"] for f, v in result["families"].items()}
+        print("Leave one family out: each family scored with the tuning chosen on the others\n")
+        print(family_table(held, chosen))
     return 0
 
 
@@ -385,6 +422,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("--out", default="", help="write report.json, report.md and PNG plots here")
     s.add_argument("--baseline", action="store_true", help="also run the llama-index default pipeline")
+    s.add_argument("--by-family", action="store_true", help="figures for each family of reports")
+    s.add_argument(
+        "--lofo",
+        action="store_true",
+        help="leave one family out: score each family with the tuning chosen on the other families",
+    )
+    s.add_argument("--families", default="", help="TSV doc_id<TAB>family (default: eval/gold/families.tsv)")
     s.add_argument("--llm", action="store_true", help="also run the LLM mode (needs BUDGETQA_LLM_*)")
     s.add_argument(
         "--numbers",
