@@ -31,6 +31,19 @@ def _jieba():  # noqa: ANN202
     return jieba
 
 
+def words(text: str) -> list[str]:
+    """jieba's words of a Chinese text, in order (precise mode: no overlapping sub-words)."""
+    return _jieba().lcut(text)
+
+
+def tagged_words(text: str) -> list[tuple[str, str]]:
+    """jieba's words with their part-of-speech flags (n noun, v verb, d adverb, u particle …)."""
+    import jieba.posseg
+
+    _jieba()  # quiet logging
+    return [(w.word, w.flag) for w in jieba.posseg.lcut(text)]
+
+
 def tokenize(text: str) -> list[str]:
     """jieba words for Chinese, lower-cased words for English, numbers with separators removed."""
     jb = _jieba()

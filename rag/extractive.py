@@ -8,12 +8,9 @@ import re
 from dataclasses import dataclass
 
 from ingest.model import Answer, Citation, Retrieved
+from rag.question import read_question
 from rag.tuning import DEFAULT_TUNING
 
-WHY = re.compile(r"为什么|为何|原因|怎么会|\bwhy\b|\breason", re.I)
-HOW_MUCH = re.compile(
-    r"多少|是多少|几|金额|数额|how much|how many|what (?:was|is) the (?:amount|total)|\bamount\b|\btotal\b", re.I
-)
 CAUSE_CUE = re.compile(r"主要原因|主要变动情况|主要是|原因是|原因：|原因:|主要用于|主要包括|一是")
 AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元|元|%|个|家|人|辆|台|套|项|次|场|分)")
 NONE_CUE = re.compile(r"没有|^无|本部门无|本单位无|年度无|不涉及|本表无数据|无此类")
@@ -42,9 +39,9 @@ def content_of(question: str, aliases: set[str], departments: list[str] | None =
     for a in sorted(aliases, key=len, reverse=True):  # before department words: "曲江区" whole, not "曲江"+"区"
         q = q.replace(a, " ")
     if departments:
-        from ingest.index import _jieba
+        from ingest.index import words
 
-        for w in _jieba().lcut(q):
+        for w in words(q):
             if len(w) >= 2 and any(w in d for d in departments):
                 q = q.replace(w, " ")
     q = re.sub(r"20\d\d\s*年?度?", " ", q)
@@ -52,6 +49,58 @@ def content_of(question: str, aliases: set[str], departments: list[str] | None =
     q = QUESTION_WORDS.sub(" ", q)
     q = re.sub(r"[“”\"‘’'「」《》()（）、：:；;！!]", "", q)  # quotes vary between reports; the words matter
     return " ".join(p for p in q.split() if len(p) >= 2 or p.isdigit())
+
+
+def unknown_places(question: str, passages: list[Retrieved], departments: list[str]) -> list[str]:
+    """Places the question names that neither the passages nor the reports' names mention ("深圳市南山区…"
+    asked of a corpus without it): the reports don't speak of them, whatever else matches."""
+    from ingest.parse import NOT_PLACE
+    from rag.names import PLACE, abbreviates
+
+    hay = "\n".join([r.chunk.text for r in passages] + [r.chunk.title for r in passages] + departments)
+    names = [r.chunk.title for r in passages] + departments
+    out = []
+    inner = NOT_PLACE | set("局委办部院处会室所站")  # a place name has none of these inside
+    for m in PLACE.finditer(question):
+        place = m.group(0).lstrip("".join(NOT_PLACE - set("省市区县")))
+        if len(place) < 3 or set(place[:-1]) & inner:
+            continue  # "局和北关区", "哈尔滨全市": not one place name
+        if place not in hay and not any(abbreviates(place, n) for n in names):
+            out.append(place)
+    return out
+
+
+# words whose absence from the reports says nothing about the question's subject: adverbs, adjectives,
+# particles, pronouns, numerals, measure words ("大幅", "一共", "得了")
+FILLER_FLAGS = ("d", "a", "u", "p", "c", "r", "m", "q", "y", "e", "o", "z")
+
+
+def known_content(content: str, texts: list[str]) -> tuple[str, float]:
+    """The content without filler words the texts never use, and the share of its other words (of two
+    or more characters) that the texts use. Unknown nouns and verbs stay: they are what is asked about."""
+    from ingest.index import tagged_words
+
+    hay = "\n".join(texts)
+    pieces: list[str] = []
+    total = known = 0
+    for p in content.split(" "):
+        run = ""
+        for w, flag in tagged_words(p):
+            found = w in hay
+            if not found and flag.startswith(FILLER_FLAGS):
+                if run:
+                    pieces.append(run)
+                run = ""
+                continue
+            if len(w) >= 2:
+                total += len(w)
+                known += len(w) if found else 0
+            run += w
+        if run:
+            pieces.append(run)
+    if not total:
+        return " ".join(pieces), 1.0 if pieces else 0.0
+    return " ".join(pieces), known / total
 
 
 def coverage(content: str, text: str) -> float:
@@ -174,10 +223,15 @@ def answer_extractive(
     """named: the reports the question names; with two or more (a comparison, or one department's
     reports of several years) each gets its own best sentence."""
     passages = retrieved[: max(POOL_READ, top_k * 2)]
-    content = content_of(question, aliases, departments)
-    why = bool(WHY.search(question))
-    how_much = bool(HOW_MUCH.search(question)) and not why
+    asks = read_question(question)
+    why, how_much = asks.why, asks.how_much
     units = _units(passages)
+    # words the retrieved passages never use ("大幅", "得了") can't tell sentences apart: coverage counts
+    # the rest, provided most of the question is found (else the reports don't speak of it)
+    texts = [u.text for u in units] + [p.chunk.section for p in passages]  # indicator names are headings
+    content, known_share = known_content(content_of(question, aliases, departments), texts)
+    if known_share < min_coverage or unknown_places(question, passages, departments or []):
+        return _abstain(question, retrieved)
     at = _positions(units)
     for u in units:
         cov = coverage(content, u.text)
@@ -224,7 +278,22 @@ def answer_extractive(
         for u in ranked[1:4]:
             if u.score >= best.score - 0.05 and u.text != best.text and len(chosen) < 3 and u.passage != best.passage:
                 chosen.append(u)
+    chosen += _missing_parts(asks, chosen, ranked, at, min_coverage)
     return _compose(question, passages, retrieved, chosen)
+
+
+def _missing_parts(asks, chosen: list[_Unit], ranked: list[_Unit], at: Positions, min_coverage: float) -> list[_Unit]:  # noqa: ANN001
+    """Every part of a composite question answered: for a part no quoted sentence shows (the rate of
+    "安排多少？比上年增长多少？"), the next sentences of the same passage, then the best-ranked others."""
+    added: list[_Unit] = []
+    for part in asks.missing([u.text for u in chosen]):
+        pool = [u for d in (1, 2) for c in chosen[:1] if (u := at.get((c.passage, c.pos + d))) is not None]
+        pool += [u for u in ranked[1:8] if u.score_cov >= min_coverage * 0.8]  # type: ignore[attr-defined]
+        for u in pool:
+            if u not in chosen and u not in added and not asks.missing_in(part, u.text):
+                added.append(u)
+                break
+    return added
 
 
 def _compose(question: str, passages: list[Retrieved], retrieved: list[Retrieved], chosen: list[_Unit]) -> Answer:

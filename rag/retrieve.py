@@ -73,7 +73,8 @@ class Retriever:
 
     def uncovered_years(self, question: str, doc_ids: tuple[str, ...] = ()) -> list[int]:
         """Years the question asks about that no candidate report covers. A report of year Y speaks
-        of Y and of Y-1 (决算 compare with last year, 预算 with last year's execution)."""
+        of Y and of Y-1 (决算 compare with last year, 预算 with last year's execution), and of every
+        year its title names."""
         asked = sorted({int(y) for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", question)})
         if not asked:
             return []
@@ -83,6 +84,8 @@ class Retriever:
             y = self.reports[d].get("year")
             if y:
                 covered |= {y, y - 1}
+            # a city's 决算 report also reports "2022年上半年预算执行情况": the years its title names
+            covered |= {int(t) for t in re.findall(r"(?<!\d)(20\d\d)(?!\d)", self.reports[d].get("title") or "")}
         if not covered:
             return []
         return [y for y in asked if y not in covered]
