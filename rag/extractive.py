@@ -19,6 +19,10 @@ QUESTION_WORDS = re.compile(
     r"为什么|为何|是什么|什么|是多少|多少|哪些|哪个|哪里|怎么样|怎样|如何|请问|原因|情况|吗|呢|？|\?|。|，|,|的|是|有|了|年度|年"
 )
 MIN_COVERAGE = DEFAULT_TUNING.min_coverage
+CONTEXT_WEIGHT = 0.5
+# an enumeration of thirty amounts in one sentence contains every word by chance; quoting it answers nothing
+LENGTH_PENALTY = 0.15
+LONG_UNIT = 400
 POOL_READ = 30  # passages the answerer reads: the fused ranking's top is often a table row list, not the sentence
 SENT_SPLIT = re.compile(r"(?<=[。！？；!?])")
 
@@ -237,7 +241,12 @@ def answer_extractive(
         cov = coverage(content, u.text)
         if u.is_row:
             cov = max(cov, coverage(content, _label(u.text)) * 0.95)
-        bonus = 0.1 * contiguity(content, u.text)
+        # a sentence is read under its heading, a row under its table's title ("市本级…收入决算表"):
+        # words found only there count half
+        chunk = passages[u.passage].chunk
+        context = (chunk.table_title or "") if u.is_row else chunk.section
+        cov += CONTEXT_WEIGHT * max(0.0, coverage(content, f"{context}\n{u.text}") - cov)
+        bonus = 0.1 * contiguity(content, u.text) - LENGTH_PENALTY * min(1.0, len(u.text) / LONG_UNIT)
         if how_much:
             bonus += 0.1 * amount_follows(content, u.text)
         if NONE_CUE.search(u.text) and cov >= min_coverage:  # "本部门没有政府性基金…": the answer to a trap
