@@ -309,7 +309,7 @@ def row_key(label: str, profile: TableProfile, half_flow: str) -> dict[str, str]
         if rest.endswith(("合计", "小计")):
             out["total_row"] = "1"
         return out
-    out["item"] = lab
+    out["item"] = re.sub(r"(?<=..)(?:小计|合计)$", "", lab)  # "(一)税收收入小计" is 税收收入
     if flow:
         out["flow"] = flow
     return out

@@ -87,7 +87,9 @@ YEAR = re.compile(r"(?<!\d)(20\d\d)年")
 
 def other_period(text: str, context: str, year: int | None) -> str:
     """The stage a sentence speaks of when it is not the report's year: "期中" for half a year or a
-    quarter, "2022年" for a later year (a city 决算 report also reports the next year's execution)."""
+    quarter, "2022年" for a later year (a city 决算 report also reports the next year's execution).
+    A report's title quoted in the text ("据《…2022年上半年预算执行情况的报告》") names no period."""
+    text = re.sub(r"《[^》]*》", "", text)
     if PARTIAL_YEAR.search(text) or not YEAR.search(text) and PARTIAL_YEAR.search(context):
         return "期中"
     years = [int(y) for y in YEAR.findall(text)] or [int(y) for y in YEAR.findall(context)]

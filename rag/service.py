@@ -64,8 +64,16 @@ class QA:
         if not chunks:
             return answer
         docs = tuple(dict.fromkeys(c.doc_id for c in chunks))
-        text = re.sub(r"\[\d+\]", "", answer.answer)
-        numbers = check_numbers(text, self.keyed(docs), [c.text for c in chunks])
+        keyed = self.keyed(docs)
+        texts = [c.text for c in chunks]
+        sections = {c.n: c.section for c in answer.citations}
+        numbers: list[CheckedNumber] = []
+        # each quoted piece is read under the heading of the passage it comes from ("…市本级…收入决算情况")
+        pieces = re.split(r"\[(\d+)\]", answer.answer)
+        for i in range(0, len(pieces), 2):
+            n = int(pieces[i + 1]) if i + 1 < len(pieces) else None
+            if pieces[i].strip():
+                numbers += check_numbers(pieces[i], keyed, texts, sections.get(n, "") if n else "")
         return replace(answer, numbers=tuple(numbers))
 
     def keyed(self, doc_ids: tuple[str, ...]) -> list[KeyedFacts]:
