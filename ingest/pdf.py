@@ -34,7 +34,51 @@ def _cluster_lines(chars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
                 break
         else:
             lines.append({"top": ch["top"], "bottom": ch["bottom"], "chars": [ch]})
-    return [sorted(ln["chars"], key=lambda c: c["x0"]) for ln in lines]
+    return [sorted(ln["chars"], key=lambda c: c["x0"]) for ln in _merge_shifted_digits(lines)]
+
+
+DIGITISH = re.compile(r"^[\d.,%％\-—–()（）A-Za-z\s]+$")
+
+
+def _merge_shifted_digits(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Word and WPS exports set digits in another font on a baseline shifted so far that they form a
+    line of their own ("收入安排 亿元，比" / "390.4 2025"). A line of only digits whose band touches the
+    line above or below and whose characters sit in that line's gaps belongs to it."""
+    out: list[dict[str, Any]] = []
+    for ln in sorted(lines, key=lambda x: x["top"]):
+        text = "".join(c["text"] for c in ln["chars"])
+        host = None
+        if DIGITISH.match(text):
+            for other in out[-2:]:
+                height = max(other["bottom"] - other["top"], 1)
+                touches = ln["top"] <= other["bottom"] + 0.35 * height and ln["bottom"] >= other["top"] - 0.35 * height
+                if touches and _fits_in_gaps(ln["chars"], other["chars"]):
+                    host = other
+        if host is None and out and DIGITISH.match("".join(c["text"] for c in out[-1]["chars"])):
+            prev = out[-1]  # the digits came first (shifted upwards): join them to this line
+            height = max(ln["bottom"] - ln["top"], 1)
+            if prev["bottom"] >= ln["top"] - 0.35 * height and _fits_in_gaps(prev["chars"], ln["chars"]):
+                ln = {"top": min(ln["top"], prev["top"]), "bottom": ln["bottom"], "chars": ln["chars"] + prev["chars"]}
+                out.pop()
+        if host is not None:
+            host["chars"].extend(ln["chars"])
+            continue
+        out.append(ln)
+    return out
+
+
+def _fits_in_gaps(chars: list[dict[str, Any]], others: list[dict[str, Any]]) -> bool:
+    """No character of `chars` overlaps one of `others` horizontally (they fill its gaps)."""
+    if not others:
+        return False
+    spans = [(c["x0"], c["x1"]) for c in others]
+    lo, hi = min(a for a, _ in spans), max(b for _, b in spans)
+    for c in chars:
+        if not (lo - 2 * (c["x1"] - c["x0"]) <= c["x0"] <= hi + 2 * (c["x1"] - c["x0"])):
+            return False
+        if any(c["x0"] < b - 0.5 and c["x1"] > a + 0.5 for a, b in spans):
+            return False
+    return True
 
 
 def _line_text(chars: list[dict[str, Any]]) -> str:

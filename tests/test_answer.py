@@ -120,3 +120,36 @@ def test_a_comparison_quotes_each_named_report(qa) -> None:  # noqa: ANN001
     docs = {c.doc_id for c in a.citations}
     assert {"qingcheng-gongxinju-2024-juesuan", "zibo-gaoxin-gongxinshangwu-2024-juesuan"} <= docs
     assert "6.95万元" in a.answer and "361.7万元" in a.answer
+
+
+def test_questions_are_read_into_the_parts_they_ask_for() -> None:
+    from rag.question import read_question
+
+    assert read_question("北关区工信局2024年收支总计是多少？为什么比上年少？").parts == {"amount", "reason"}
+    assert read_question("社会福利事业单位支出安排多少？比上年执行数增长多少？").parts >= {"amount", "change"}
+    assert read_question("基本支出和项目支出各占多少？").parts >= {"amount", "rate"}
+    assert read_question("主要用于哪些方面？").parts == {"listing"}
+    a = read_question("收入是多少？为什么减少？")
+    assert a.missing(["收入395.87万元，比上年减少417.27万元"]) == ["reason"]
+    assert a.missing(["收入395.87万元。", "主要原因是本年度项目支出减少。"]) == []
+
+
+def test_filler_words_the_reports_never_use_are_forgiven_but_unknown_things_are_not() -> None:
+    from rag.extractive import known_content
+
+    hay = ["2026年预算安排227.88万元，比2025年预算执行数增加277.22%", "单位预算 信息化建设支出"]
+    content, share = known_content("单位预算 信息化建设支出 大幅增加", hay)
+    assert "大幅" not in content and share == 1.0
+    _, share = known_content("火星探测器 燃料采购预算", hay + ["政府采购预算", "燃料费"])
+    assert share < 0.6  # 火星探测器 is what is asked about: it stays unknown
+
+
+def test_a_composite_question_gets_both_its_amount_and_its_reason(qa) -> None:  # noqa: ANN001
+    a = qa.ask("北关区工信局2024年收支总计是多少？为什么比上年少？")
+    assert not a.abstained
+    assert "395.87" in a.answer and "项目支出减少" in a.answer
+
+
+def test_a_body_the_corpus_does_not_hold_is_not_answered_from_another(qa) -> None:  # noqa: ANN001
+    a = qa.ask("深圳市南山区科技创新局2023年绩效自评得分是多少？")
+    assert a.abstained

@@ -181,3 +181,62 @@ def test_eval_with_baseline_reports_both_side_by_side(corpus_settings, tmp_path:
 def test_eval_bad_gold_file_is_one_line_exit_2(corpus_settings, tmp_path: Path) -> None:  # noqa: ANN001
     r = run(["eval", "--gold", str(tmp_path / "missing.jsonl")], corpus_settings.home)
     assert r.returncode == 2 and "does not exist" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_every_dev_question_has_a_family_and_the_thin_families_are_covered() -> None:
+    from eval.families import UNGROUPED, family_of, load_families
+
+    families = load_families()
+    gold = load_gold(DEFAULT_GOLD)
+    fams = [family_of(q, families) for q in gold]
+    assert UNGROUPED not in fams, [q.id for q, f in zip(gold, fams, strict=True) if f == UNGROUPED]
+    assert fams.count("city-report") >= 20
+    composite = [q for q in gold if q.question.count("？") >= 2 or q.question.count("多少") >= 2]
+    assert len(composite) >= 8, len(composite)
+
+
+def test_families_file_errors_name_the_line(tmp_path: Path) -> None:
+    from eval.families import load_families
+    from ingest.errors import BadInputError
+
+    bad = tmp_path / "f.tsv"
+    bad.write_text("# comment\nqingcheng-gongxinju-2024-juesuan guangdong\n", encoding="utf-8")
+    with pytest.raises(BadInputError, match=r"f.tsv:2: expected doc_id<TAB>family"):
+        load_families(bad)
+    with pytest.raises(BadInputError, match="not found"):
+        load_families(tmp_path / "missing.tsv")
+
+
+def test_leave_one_family_out_scores_each_family_with_the_others_choice() -> None:
+    """Two families prefer different tunings: each is scored under the tuning the *other* prefers."""
+    from eval.families import leave_one_family_out
+    from eval.gold import GoldQuestion
+    from rag.tuning import Tuning
+
+    gold = [GoldQuestion(f"{f}-{i}", "q", None, "lookup", (), ("e",), family=f) for f in "ab" for i in range(2)]
+    loose, strict = Tuning(1.0, 0.4), Tuning(1.0, 0.6)
+
+    def run(t: Tuning) -> list[dict]:
+        good_family = "a" if t == loose else "b"
+        return [
+            {
+                "id": q.id,
+                "type": "lookup",
+                "evidence_recall": 1.0,
+                "citation_support": 1.0 if q.family == good_family else 0.0,
+                "numeric_accuracy": None,
+                "abstained": False,
+                "declined": False,
+                "latency_ms": 1.0,
+                "numbers_checked": 0,
+                "numbers_verified": 0,
+                "numbers_unsupported": 0,
+                "numbers_mismatch": 0,
+            }
+            for q in gold
+        ]
+
+    out = leave_one_family_out(run, gold, {}, grid=(loose, strict))
+    assert out["families"]["a"]["tuning"] == vars(strict)  # chosen on b
+    assert out["families"]["a"]["held_out"]["citation_support"] == 0.0
+    assert out["families"]["b"]["tuning"] == vars(loose)

@@ -48,3 +48,57 @@ def test_a_city_report_takes_its_title_from_the_cover_and_its_place_from_the_tab
     assert r.title == "哈尔滨市人民政府关于2021年市本级决算草案和2022年上半年预算执行情况的报告"
     assert r.department == "哈尔滨市人民政府"
     assert (r.year, r.kind) == (2021, "决算")
+
+
+def test_a_city_report_keeps_its_annex_tables_whole_and_its_prose_unbroken() -> None:
+    """Harbin: page numbers printed above the margin band are not glued into sentences running over the
+    page break; a 附表 whose title is repeated on 18 pages is one table; a title wrapped over two lines
+    is one title; letter-spaced cells ("合 计") are words."""
+    from ingest.pdf import parse_pdf
+
+    r = parse_pdf(realdata("harbin-2021-shibenji-juesuan-baogao.pdf"))
+    assert "其中，一般债务限额1619.1亿元" in r.text and "一般4债务" not in r.text
+    tables = [b.table for b in r.blocks if b.kind == "table"]
+    spending = [t for t in tables if t.title == "2021年哈尔滨市本级一般公共预算支出决算表" and t.code == "附件3-3"]
+    assert len(spending) == 1 and len(spending[0].rows) > 500
+    assert any(
+        t.title.endswith("税收返还和转移支付补助决算表（分项目）") and t.title.startswith("2021年") for t in tables
+    )
+    assert not any(c == "合 计" for t in tables for row in t.rows for c in row)
+
+
+def test_a_city_report_figure_is_checked_against_its_annex_table(tmp_path) -> None:  # noqa: ANN001
+    """142.4亿元 税收收入 of 市本级 is the 附表's "(一)税收收入小计" 1,424,221万元 — not the 全市 row."""
+    from ingest.pipeline import Store
+    from ingest.settings import Settings
+    from rag.service import QA
+
+    path = realdata("harbin-2021-shibenji-juesuan-baogao.pdf")
+    settings = Settings(home=tmp_path)
+    store = Store(settings)
+    assert not store.ingest([path]).errors
+    store.close()
+    _, numbers = QA(settings).check("2021年哈尔滨市本级一般公共预算收入中税收收入完成142.4亿元")
+    assert [n.status for n in numbers] == ["verified"]
+    assert numbers[0].source.get("row") == "(一)税收收入小计"
+
+
+def _chars(text: str, x: float, top: float, size: float = 10.0) -> list[dict]:
+    return [
+        {"text": ch, "x0": x + i * size, "x1": x + (i + 1) * size, "top": top, "bottom": top + size, "size": size}
+        for i, ch in enumerate(text)
+    ]
+
+
+def test_digits_on_a_far_shifted_baseline_rejoin_their_line() -> None:
+    """A Word/WPS export: "收入安排" "亿元，比" at top 100, the digits "390.4" in the gap between them
+    set 6 points lower — they form a line of their own unless rejoined."""
+    from ingest.pdf import _cluster_lines, _line_text
+
+    chars = _chars("收入安排", 0, 100) + _chars("390.4", 40, 106, 8.0) + _chars("亿元，比", 80, 100)
+    chars += _chars("下一行文字", 0, 130)
+    lines = [_line_text(ln) for ln in _cluster_lines(chars)]
+    assert lines == ["收入安排390.4亿元，比", "下一行文字"]
+    # a line of figures of a table row of its own, below the text and overlapping it, stays apart
+    table = _chars("收入安排", 0, 100) + _chars("2025", 0, 112)
+    assert [_line_text(ln) for ln in _cluster_lines(table)] == ["收入安排", "2025"]
