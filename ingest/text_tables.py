@@ -85,6 +85,18 @@ def _has_amount(tokens: list[str]) -> bool:
     )
 
 
+NUMBER_THEN_TEXT = re.compile(r"^([-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-−]?\d+\.\d+)([\u4e00-\u9fff].*)$")
+TEXT_THEN_NUMBER = re.compile(r"^(.*[\u4e00-\u9fff）)])([-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-−]?\d+\.\d+)$")
+
+
+def split_glued(token: str) -> list[str]:
+    """A remark run into the amount before it ("1,234.56主要用于办公") or a label run into its amount
+    ("行政运行123.45") is two cells. Only amounts with decimals or thousands separators are split off,
+    so "5G基站" and "2024年" stay whole."""
+    m = NUMBER_THEN_TEXT.match(token) or TEXT_THEN_NUMBER.match(token)
+    return [m.group(1), m.group(2)] if m else [token]
+
+
 def parse_space_table(title: str, code: str, context: list[str], rows_text: list[str]) -> TableData:
     """pdftotext layout: cells separated by spaces, empty cells lost, long cells wrapped over lines.
 
@@ -96,7 +108,7 @@ def parse_space_table(title: str, code: str, context: list[str], rows_text: list
     body: list[tuple[str, ...]] = []
     held: list[str] = []
     for line in rows_text:
-        tokens = line.split()
+        tokens = [piece for tok in line.split() for piece in split_glued(tok)]
         joined = "".join(tokens)
         if not body and ("栏次" in joined or not _has_amount(tokens)):
             held.extend(tokens)

@@ -104,3 +104,16 @@ def test_block_offsets_point_into_the_text() -> None:
     r = _report("zibo-gaoxin-gongxinshangwu-2024-juesuan.md")
     for b in r.blocks:
         assert r.text[b.start : b.end] == b.text
+
+
+def test_a_remark_or_a_label_run_into_an_amount_is_its_own_cell() -> None:
+    """One-page 决算表 exported to text: the remarks column runs into the numbers, labels into amounts."""
+    from ingest.text_tables import parse_space_table, split_glued
+
+    assert split_glued("1,234.56主要用于办公") == ["1,234.56", "主要用于办公"]
+    assert split_glued("行政运行123.45") == ["行政运行", "123.45"]
+    assert split_glued("5G基站") == ["5G基站"] and split_glued("2024年") == ["2024年"]
+    t = parse_space_table(
+        "支出决算表", "", [], ["项目 决算数 备注", "行政运行 100.50 主要用于人员经费", "一般行政管理事务 20.00保障运转"]
+    )
+    assert t.rows[-1][:2] == ("一般行政管理事务", "20.00") and t.rows[-1][2] == "保障运转"
