@@ -22,7 +22,8 @@ MIN_COVERAGE = DEFAULT_TUNING.min_coverage
 CONTEXT_WEIGHT = 0.5
 # an enumeration of thirty amounts in one sentence contains every word by chance; quoting it answers nothing
 LENGTH_PENALTY = 0.15
-PAIR_WEIGHT = 0.9  # two sentences read together cover more by chance: they count a little less
+PAIR_WEIGHT = 0.9
+ITEM_ROW_BONUS = 0.15  # a table row whose label is an item the question names word for word  # two sentences read together cover more by chance: they count a little less
 LONG_UNIT = 400
 POOL_READ = 30  # passages the answerer reads: the fused ranking's top is often a table row list, not the sentence
 SENT_SPLIT = re.compile(r"(?<=[。！？；!?])")
@@ -213,7 +214,32 @@ def _continuation(at: Positions, chosen: _Unit) -> list[_Unit]:
 
 
 def _label(row: str) -> str:
-    return row.split(" | ")[0]
+    """The row's label: its first cell that is not a sequence number or a code ("1 | 行政运行 | 2,135")."""
+    cells = row.split(" | ")
+    return next(
+        (c for c in cells if c.strip() and not re.fullmatch(r"[\d.（）()一二三四五六七八九十、]+", c.strip())), cells[0]
+    )
+
+
+def names_item(content: str, label: str) -> bool:
+    """The question names this row's item as a whole word ("本级 增值税 决算数" names 增值税, not 土地增值税)."""
+    from ingest.index import words
+    from ingest.keys import norm
+
+    item = norm(label)
+    if len(item) < 2:
+        return False
+    for piece in content.split(" "):
+        ws = words(piece)
+        for i in range(len(ws)):
+            joined = ""
+            for w in ws[i:]:
+                joined += w
+                if joined == item:
+                    return True
+                if len(joined) >= len(item):
+                    break
+    return False
 
 
 def answer_extractive(
@@ -250,6 +276,8 @@ def answer_extractive(
         bonus = 0.1 * contiguity(content, u.text) - LENGTH_PENALTY * min(1.0, len(u.text) / LONG_UNIT)
         if how_much:
             bonus += 0.1 * amount_follows(content, u.text)
+            if u.is_row and names_item(content, _label(u.text)):
+                bonus += ITEM_ROW_BONUS
         if NONE_CUE.search(u.text) and cov >= min_coverage:  # "本部门没有政府性基金…": the answer to a trap
             bonus += 0.3
         if why and (CAUSE_CUE.search(u.text) or _follow_ups(at, u)):
