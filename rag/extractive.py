@@ -369,6 +369,8 @@ def _compose(question: str, passages: list[Retrieved], retrieved: list[Retrieved
             c = passages[u.passage].chunk
             unit = f"（单位：{c.unit}）" if c.unit else ""
             text = f"{c.table_title or '表格'}{unit}：{text}"
+        if not text.endswith(tuple("。；！？!?;")):
+            text += "。"  # a row ends in a figure: "816.20" must not run into the next quote's "1."
         if last_passage is None:
             title = passages[u.passage].chunk.title
             parts.append(f"据《{title}》，{text}[{n}]")
