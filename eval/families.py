@@ -31,8 +31,7 @@ def load_families(path: Path = DEFAULT_FAMILIES) -> dict[str, str]:
 
 
 def family_of(q: GoldQuestion, families: dict[str, str]) -> str:
-    """A question's family: its own "family" field, else its report's, else that of every report it
-    names when they agree (a comparison within one family)."""
+    """A question's family: its own "family" field, else its report's; UNGROUPED otherwise."""
     if q.family:
         return q.family
     if q.doc:
@@ -84,6 +83,5 @@ def leave_one_family_out(
                 best_t, best_score = t, score
                 held = summarize([r for r in rows if fam.get(r["id"], UNGROUPED) == f])
         out["families"][f] = {"tuning": vars(best_t), "held_out": held}
-    all_rows = [r for _, rows in [rows_by_tuning[0]] for r in rows]
-    out["n"] = len(all_rows)
+    out["n"] = len(rows_by_tuning[0][1])
     return out

@@ -7,7 +7,7 @@ Everything here is plain data (frozen where it can be) so it crosses module boun
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -55,6 +55,15 @@ class TableData:
     rows: tuple[tuple[str, ...], ...]
     code: str = ""  # 公开01表 and the like
     aligned: bool = True  # False when the source lost empty cells (pdftotext layout)
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.header + self.rows), default=0)
+
+    def continued_by(self, more: TableData) -> TableData:
+        """This table with the rows of its continuation on the next page; header rows printed again
+        there are dropped."""
+        return replace(self, rows=self.rows + tuple(r for r in more.header + more.rows if r not in self.header))
 
 
 @dataclass(frozen=True)

@@ -73,8 +73,14 @@ ORG = re.compile(
 # Characters that begin no place name: a match starting with one is a sentence ("我受市政府委托"), or
 # a place glued to the word before it ("年哈尔滨市本级").
 NOT_PLACE = set("年我受向在对的和与及了为由经将按从各全本该其是市省区县")
+_LEADING_NOT_PLACE = "".join(sorted(NOT_PLACE - set("市省区县")))
 PLACE_LEVEL = re.compile(r"([\u4e00-\u9fff]{2,5}?[省市区县])(?=本级|全市|全省|全区|全县|级)")
 GOVERNMENT_REPORT = re.compile(r"^关于.*(?:决算|预算).*报告$|草案")
+
+
+def strip_place_prefix(name: str) -> str:
+    """A place name matched with the word before it glued on ("年哈尔滨市") → "哈尔滨市"."""
+    return name.lstrip(_LEADING_NOT_PLACE)
 
 
 def _org_matches(text: str) -> list[str]:
@@ -95,7 +101,7 @@ def find_place(text: str) -> str:
     ("2021年哈尔滨市本级一般公共预算…") most often."""
     names = Counter()
     for m in PLACE_LEVEL.finditer(text):
-        name = m.group(1).lstrip("".join(NOT_PLACE - set("市省区县")))
+        name = strip_place_prefix(m.group(1))
         if len(name) >= 3:
             names[name] += 1
     return names.most_common(1)[0][0] if names else ""

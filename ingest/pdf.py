@@ -203,19 +203,10 @@ def _merge_continued(lines: list[Line]) -> list[Line]:
             and prev.page is not None
             and ln.page == prev.meta.get("last_page", prev.page) + 1
             and ln.meta.get("first_on_page")
-            and _width(ln.table) == _width(prev.table)
+            and ln.table.width == prev.table.width
             and not _own_title(ln.table)
         ):
-            t_prev, t = prev.table, ln.table
-            rows = [r for r in t.rows if r not in t_prev.header]
-            head_extra = [h for h in t.header if h not in t_prev.header]
-            merged = TableData(
-                title=t_prev.title,
-                unit=t_prev.unit,
-                header=t_prev.header,
-                rows=t_prev.rows + tuple(head_extra) + tuple(rows),
-                code=t_prev.code,
-            )
+            merged = prev.table.continued_by(ln.table)
             # a table over three pages: the next piece continues from the last page joined
             out[-1] = Line("", prev.page, table=merged, meta={**prev.meta, "last_page": ln.page})
             continue
@@ -231,10 +222,6 @@ def _own_title(t: TableData) -> str:
         if len(cells) == 1 and is_table_title(cells[0]):
             return cells[0]
     return ""
-
-
-def _width(t: TableData) -> int:
-    return max((len(r) for r in t.header + t.rows), default=0)
 
 
 def pdf_lines(path: Path) -> tuple[list[Line], int]:

@@ -127,17 +127,12 @@ def _append_table(events: list[_Event], t: TableData, page: int | None, table_pa
         and t.title == prev.table.title
         and table_page is not None
         and table_page == (prev.last_page or prev.page or 0) + 1
-        and _width(t) == _width(prev.table)
+        and t.width == prev.table.width
     ):
-        rows = tuple(r for r in t.header + t.rows if r not in prev.table.header)
-        prev.table = replace(prev.table, rows=prev.table.rows + rows)
+        prev.table = prev.table.continued_by(t)
         prev.last_page = table_page
         return
     events.append(_Event("table", t.title, page, table=t, last_page=table_page))
-
-
-def _width(t: TableData) -> int:
-    return max((len(r) for r in t.header + t.rows), default=0)
 
 
 def lines_to_events(lines: list[Line]) -> list[_Event]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ingest.facts import UNIT_FACTOR
-from ingest.keys import LEVEL_MARK, norm
+from ingest.keys import LEVEL_MARK, fund_of, norm
 from ingest.model import Fact
 from ingest.pipeline import Store
 from rag.numbers import check_numbers, derived_figures, keyed_reports, mentions
@@ -250,13 +250,7 @@ GENERIC_ROWS = re.compile(r"合计|总计|小计|结转|结余|^其中")
 
 def _scope(title: str) -> str:
     """Tables only agree on an item when they count the same money: all funds, 财政拨款, or one fund."""
-    if "一般公共预算" in title:
-        return "一般公共预算"
-    if "政府性基金" in title:
-        return "政府性基金"
-    if "国有资本" in title:
-        return "国有资本经营"
-    return "财政拨款" if "财政拨款" in title else "全部"
+    return fund_of(title) or "全部"
 
 
 def cross_table_findings(facts: list[Fact]) -> list[Finding]:

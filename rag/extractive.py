@@ -60,7 +60,7 @@ def content_of(question: str, aliases: set[str], departments: list[str] | None =
 def unknown_places(question: str, passages: list[Retrieved], departments: list[str]) -> list[str]:
     """Places the question names that neither the passages nor the reports' names mention ("深圳市南山区…"
     asked of a corpus without it): the reports don't speak of them, whatever else matches."""
-    from ingest.parse import NOT_PLACE
+    from ingest.parse import NOT_PLACE, strip_place_prefix
     from rag.names import PLACE, abbreviates
 
     hay = "\n".join([r.chunk.text for r in passages] + [r.chunk.title for r in passages] + departments)
@@ -68,7 +68,7 @@ def unknown_places(question: str, passages: list[Retrieved], departments: list[s
     out = []
     inner = NOT_PLACE | set("局委办部院处会室所站")  # a place name has none of these inside
     for m in PLACE.finditer(question):
-        place = m.group(0).lstrip("".join(NOT_PLACE - set("省市区县")))
+        place = strip_place_prefix(m.group(0))
         if len(place) < 3 or set(place[:-1]) & inner:
             continue  # "局和北关区", "哈尔滨全市": not one place name
         if place not in hay and not any(abbreviates(place, n) for n in names):
@@ -264,8 +264,9 @@ def answer_extractive(
     if known_share < min_coverage or unknown_places(question, passages, departments or []):
         return _abstain(question, retrieved)
     at = _positions(units)
+    own = {id(u): coverage(content, u.text) for u in units}  # each unit's words alone, also read for its neighbour
     for u in units:
-        cov = coverage(content, u.text)
+        cov = own[id(u)]
         if u.is_row:
             cov = max(cov, coverage(content, _label(u.text)) * 0.95)
         # a sentence is read under its heading, a row under its table's title ("市本级…收入决算表"):
@@ -286,7 +287,7 @@ def answer_extractive(
             bonus += 0.1
         u.pair = None  # type: ignore[attr-defined]
         nxt = None if u.is_row else at.get((u.passage, u.pos + 1))
-        if nxt is not None and coverage(content, nxt.text) < coverage(content, u.text):
+        if nxt is not None and own[id(nxt)] < own[id(u)]:
             # an item named in one sentence and its figures in the next ("…社会福利事业单位（项）”738.66万元。
             # 2023年当年预算执行数为711.34万元，…增加3.84%。"): read as one — when the first is the one
             # naming the item, not a sentence about another item followed by one that names it
@@ -343,7 +344,8 @@ def _missing_parts(asks, chosen: list[_Unit], ranked: list[_Unit], at: Positions
     "安排多少？比上年增长多少？"), the next sentences of the same passage, then the best-ranked others."""
     added: list[_Unit] = []
     for part in asks.missing([u.text for u in chosen]):
-        pool = [u for d in (1, 2) for c in chosen[:1] if (u := at.get((c.passage, c.pos + d))) is not None]
+        first = chosen[0]
+        pool = [u for d in (1, 2) if (u := at.get((first.passage, first.pos + d))) is not None]
         pool += [u for u in ranked[1:8] if u.score_cov >= min_coverage * 0.8]  # type: ignore[attr-defined]
         for u in pool:
             if u not in chosen and u not in added and not asks.missing_in(part, u.text):

@@ -35,6 +35,7 @@ class Retriever:
         self.sparse = store.sparse()
         self._aliases = {d: report_names(r) for d, r in self.reports.items()}
         self._cores = {d: department_core(r.get("department") or "") for d, r in self.reports.items()}
+        self._names_memo: tuple[str, dict[str, set[str]]] = ("", {})
         self._catalog_ids = set(self.sparse.ids)
 
     def check_doc(self, doc_id: str) -> None:
@@ -62,13 +63,18 @@ class Retriever:
         return tuple(sorted(d for d, s in scores.items() if s >= best / 2 - 1e-9))
 
     def names_in(self, question: str) -> dict[str, set[str]]:
-        """Per report, the names of it the question uses: as written or abbreviated ("工信局")."""
+        """Per report, the names of it the question uses: as written or abbreviated ("工信局"). One ask
+        reads it four times (scope, BM25 query, answerer, named reports): the last question's is kept."""
+        memo = self._names_memo  # read once: the web app may ask from two threads
+        if memo[0] == question:
+            return memo[1]
         q = question.lower()
         out: dict[str, set[str]] = {}
         for doc_id, names in self._aliases.items():
             hits = {n for n in names if n in q or n in question} | abbreviations_in(question, self._cores[doc_id])
             if hits:
                 out[doc_id] = hits
+        self._names_memo = (question, out)
         return out
 
     def uncovered_years(self, question: str, doc_ids: tuple[str, ...] = ()) -> list[int]:
