@@ -49,6 +49,8 @@ def _column_paths(header: tuple[tuple[str, ...], ...], width: int) -> list[str]:
         if ri < len(rows) - 1:  # merged cells of upper header rows span to the right
             last = ""
             for j, c in enumerate(r):
+                if ri and j and filled[ri - 1][j] != filled[ri - 1][j - 1]:
+                    last = ""  # a span ends where the one above it ends ("公务用车运行费" stops at "公务接待费")
                 if c:
                     last = c
                 elif last and any(rows[k][j] if j < len(rows[k]) else "" for k in range(ri + 1, len(rows))):

@@ -182,3 +182,4 @@ class Answer:
     notes: tuple[str, ...] = ()
     alternative: Answer | None = None  # the extractive answer, offered beside an LLM answer that failed a check
     backend: str = ""  # which LLM answered, when mode is "llm"
+    table: tuple[tuple[str, ...], ...] = ()  # a comparison's table: header row, then one row per report

@@ -53,6 +53,20 @@ class Asks:
         return not SHOWS[part].search(text)
 
 
+YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+YEAR_RANGE = re.compile(r"(?<!\d)(20\d\d)\s*年?\s*(?:—|–|-|~|～|至|到)\s*(20\d\d)(?!\d)")
+
+
+def years_in(text: str) -> set[int]:
+    """The years a text names, a range ("2023—2025年", "2023至2025") counting every year in it."""
+    years = {int(y) for y in YEAR.findall(text)}
+    for a, b in YEAR_RANGE.findall(text):
+        lo, hi = sorted((int(a), int(b)))
+        if hi - lo <= 20:
+            years |= set(range(lo, hi + 1))
+    return years
+
+
 def read_question(question: str) -> Asks:
     parts = set()
     if WHY.search(question):

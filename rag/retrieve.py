@@ -3,7 +3,6 @@ report scoping from the question ("清城区…" → that report's passages firs
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +12,7 @@ from ingest.index import tokenize
 from ingest.model import Chunk, Retrieved
 from ingest.pipeline import Store
 from rag.names import abbreviations_in, department_core, report_names
+from rag.question import years_in
 from rag.tuning import DEFAULT_TUNING, Tuning
 
 RRF_K = 60
@@ -46,17 +46,18 @@ class Retriever:
     def scope(self, question: str) -> tuple[str, ...]:
         """Reports the question names. Each matched name scores by how few reports share it; a year
         in the question must match. Empty when the question names none."""
-        years = {int(y) for y in re.findall(r"(20\d\d)", question)}
+        years = years_in(question)
         scores: dict[str, float] = {}
         named = self.names_in(question)
+        if years:
+            # a name is as telling as it is rare among the reports of the years asked ("wanli" is one
+            # report of 2025, though three in all)
+            named = {d: h for d, h in named.items() if self.reports[d].get("year") in years} or named
         for doc_id, hits in named.items():
             share = {n: sum(1 for other in named.values() if n in other) for n in hits}
             scores[doc_id] = sum(1.0 / share[n] for n in hits)
         if not scores:
             return ()
-        if years:
-            with_year = {d: s for d, s in scores.items() if self.reports[d].get("year") in years}
-            scores = with_year or scores
         best = max(scores.values())
         # half the best score keeps every report a comparison names ("清城区…和淄博高新区…") and drops
         # reports that only share a common word with it ("工信局")
@@ -81,7 +82,7 @@ class Retriever:
         """Years the question asks about that no candidate report covers. A report of year Y speaks
         of Y and of Y-1 (决算 compare with last year, 预算 with last year's execution), and of every
         year its title names."""
-        asked = sorted({int(y) for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", question)})
+        asked = sorted(years_in(question))
         if not asked:
             return []
         candidates = doc_ids or self.scope(question) or tuple(self.reports)
@@ -91,7 +92,7 @@ class Retriever:
             if y:
                 covered |= {y, y - 1}
             # a city's 决算 report also reports "2022年上半年预算执行情况": the years its title names
-            covered |= {int(t) for t in re.findall(r"(?<!\d)(20\d\d)(?!\d)", self.reports[d].get("title") or "")}
+            covered |= years_in(self.reports[d].get("title") or "")
         if not covered:
             return []
         return [y for y in asked if y not in covered]

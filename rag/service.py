@@ -6,10 +6,12 @@ import re
 from dataclasses import replace
 
 from ingest.errors import BadInputError
-from ingest.model import Answer, CheckedNumber, Retrieved
+from ingest.model import Answer, CheckedNumber, Chunk, Retrieved
 from ingest.pipeline import Store
 from ingest.settings import Settings
-from rag.extractive import answer_extractive
+from rag.compare_answer import comparison_answer, is_comparison, request_for, wants_all_reports, wants_ranking
+from rag.extractive import answer_extractive, content_of
+from rag.figures import Comparison, FigureRow, compare, narrative_for, request_from
 from rag.glossary import expand
 from rag.llm import (
     SYSTEM_PROMPT,
@@ -23,6 +25,7 @@ from rag.llm import (
     validate_citations,
 )
 from rag.numbers import KeyedFacts, check_numbers, keyed_reports
+from rag.question import years_in
 from rag.retrieve import Filters, Retriever
 from rag.tuning import DEFAULT_TUNING, Tuning
 
@@ -67,13 +70,16 @@ class QA:
         keyed = self.keyed(docs)
         texts = [c.text for c in chunks]
         sections = {c.n: c.section for c in answer.citations}
+        own_doc = {c.n: c.doc_id for c in answer.citations}
         numbers: list[CheckedNumber] = []
         # each quoted piece is read under the heading of the passage it comes from ("…市本级…收入决算情况")
+        # and checked against its own report's tables, not another cited report's
         pieces = re.split(r"\[(\d+)\]", answer.answer)
         for i in range(0, len(pieces), 2):
             n = int(pieces[i + 1]) if i + 1 < len(pieces) else None
             if pieces[i].strip():
-                numbers += check_numbers(pieces[i], keyed, texts, sections.get(n, "") if n else "")
+                own = [kf for kf in keyed if n is not None and kf.doc_id == own_doc.get(n)] or keyed
+                numbers += check_numbers(pieces[i], own, texts, sections.get(n, "") if n else "")
         return replace(answer, numbers=tuple(numbers))
 
     def keyed(self, doc_ids: tuple[str, ...]) -> list[KeyedFacts]:
@@ -138,6 +144,10 @@ class QA:
             return self._no_such_year(q, missing, retrieved[:k])
         named = tuple(doc_ids) or self.retriever.scope(query)
         departments = [self.retriever.reports[d]["department"] or "" for d in named]
+        if is_comparison(q) and not want_llm:
+            compared = self._comparison(q, query, named, Filters(tuple(doc_ids), year, kind), retrieved[:k])
+            if compared is not None:
+                return compared
         answer = answer_extractive(
             query, retrieved, self.aliases(query), k, departments, named, min_coverage=tuning.min_coverage
         )
@@ -145,6 +155,79 @@ class QA:
         if want_llm:
             return self._ask_llm(q, answer, answer.retrieved[:k], on_token)
         return answer
+
+    def _comparison(
+        self, question: str, query: str, named: tuple[str, ...], filters: Filters, retrieved: list[Retrieved]
+    ) -> Answer | None:
+        """A question about one figure in several reports, answered from their tables; None when it
+        names fewer than two reports, no figure a table holds, or fewer than two reports have it."""
+        docs = named
+        if wants_all_reports(query) or not docs:
+            years = years_in(query)
+            docs = tuple(
+                d
+                for d, r in self.retriever.reports.items()
+                if (not filters.doc_ids or d in filters.doc_ids)
+                and (not years or r.get("year") in years)
+                and (filters.year is None or r.get("year") == filters.year)
+                and (filters.kind is None or r.get("kind") == filters.kind)
+                and (not named or d in named or wants_all_reports(query))
+            )
+        if len(docs) < 2:
+            return None
+        keyed = self.keyed(docs)
+        items = frozenset().union(*(kf.items for kf in keyed))
+        departments = [self.retriever.reports[d]["department"] or "" for d in docs]
+        request = request_for(content_of(query, self.aliases(query), departments), items)
+        if request is None:
+            return None
+        result = compare(request, keyed, rank=wants_ranking(question))
+        if len(result.found) < 2:
+            return None
+        by_doc = {kf.doc_id: kf for kf in keyed}
+
+        def narrative(row: FigureRow) -> tuple[Chunk, str] | None:
+            if row.fact is None:
+                return None
+            return narrative_for(row.fact, by_doc[row.doc_id], self.store.catalog.doc_chunks(row.doc_id))
+
+        answer = comparison_answer(question, result, self.store.catalog.doc_chunks, retrieved, narrative)
+        return self._check(answer)
+
+    def compare_item(
+        self,
+        item: str,
+        doc_ids: tuple[str, ...] = (),
+        department: str = "",
+        years: tuple[int, ...] = (),
+        kind: str | None = None,
+        rank: bool = False,
+    ) -> Comparison:
+        """`budgetqa compare`: one item (a name like 三公经费 / 一般公共预算财政拨款支出 / 社会保障和就业支出,
+        or a 功能分类 code like 208) in the selected reports, one row per report."""
+        for d in doc_ids:
+            self.retriever.check_doc(d)
+        docs = tuple(
+            d
+            for d, r in self.retriever.reports.items()
+            if (not doc_ids or d in doc_ids)
+            and (not department or department in (r.get("department") or "") or department in (r.get("title") or ""))
+            and (not years or r.get("year") in years)
+            and (kind is None or r.get("kind") == kind)
+        )
+        if not docs:
+            raise BadInputError(
+                f"no indexed report matches --department {department!r} --year {list(years)} --kind {kind}; "
+                "see `budgetqa docs` for what is indexed"
+            )
+        keyed = self.keyed(docs)
+        request = request_from(item, frozenset().union(*(kf.items for kf in keyed)))
+        if request is None:
+            raise BadInputError(
+                f"{item!r} names no figure the reports' tables hold; give an item such as 三公经费, "
+                "一般公共预算财政拨款支出, 社会保障和就业支出, 收入总计 or a 功能分类 code such as 208"
+            )
+        return compare(request, keyed, rank=rank)
 
     def _no_such_year(self, question: str, years: list[int], retrieved: list[Retrieved]) -> Answer:
         have = sorted({r["year"] for r in self.retriever.reports.values() if r.get("year")})

@@ -57,6 +57,7 @@ def answer_to_dict(a: Answer) -> dict[str, Any]:
         ],
         "notes": list(a.notes),
         "backend": a.backend,
+        "table": [list(r) for r in a.table],
         "alternative": answer_to_dict(a.alternative) if a.alternative else None,
     }
 
@@ -74,6 +75,9 @@ def print_answer(a: Answer, out=sys.stdout, streamed: bool = False) -> None:  # 
     for note in a.notes:
         print(f"⚠ {note}", file=out)
     print(a.answer, file=out)
+    if a.table:
+        print(file=out)
+        print_table(a.table, out)
     if a.numbers:
         print("\n数字核对：", file=out)
         for n in a.numbers:
@@ -168,6 +172,43 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     for n in numbers:
         print(f"{MARKS[n.status]} {n.text}\t{n.status}\t{n.note}")
     return 0
+
+
+def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    import csv
+
+    from rag.figures import comparison_dict
+
+    qa = _qa(settings)
+    result = qa.compare_item(
+        args.item, tuple(args.doc or ()), args.department or "", tuple(args.year or ()), args.kind, args.rank
+    )
+    if args.csv:
+        path = Path(args.csv)
+        if not path.parent.exists():
+            raise BadInputError(f"--csv {args.csv}: folder {path.parent} does not exist")
+        with path.open("w", newline="", encoding="utf-8-sig") as fh:  # BOM: Excel opens UTF-8 correctly
+            csv.writer(fh).writerows(result.table())
+    if args.json:
+        print(dump_json(comparison_dict(result)))
+        return 0
+    print(
+        f"「{result.request.describe()}」，{len(result.found)}/{len(result.rows)} 个报告的表格中有这一项（单位：万元）"
+    )
+    if not result.comparable:
+        print(f"⚠ 不能直接比较：{result.reason}")
+    print_table(result.table())
+    for line in result.computed:
+        print(f"计算（本工具据上表算出）：{line}")
+    if args.csv:
+        print(f"已写入 {args.csv}")
+    return 0
+
+
+def print_table(rows: tuple[tuple[str, ...], ...], out=sys.stdout) -> None:  # noqa: ANN001
+    """Rows as tab-separated lines: pastes into a spreadsheet as columns."""
+    for r in rows:
+        print("\t".join(r), file=out)
 
 
 def cmd_tables(args: argparse.Namespace, settings: Settings) -> int:
@@ -377,6 +418,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "docs": cmd_docs,
     "check": cmd_check,
     "tables": cmd_tables,
+    "compare": cmd_compare,
 }
 
 
@@ -411,6 +453,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("audit", help="internal consistency of reports")
     s.add_argument("doc_ids", nargs="*")
+    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("compare", help="one item across reports, straight from their tables, every cell cited")
+    s.add_argument(
+        "item", help="三公经费, 一般公共预算财政拨款支出, 社会保障和就业支出, 收入总计, or a code such as 208"
+    )
+    s.add_argument("--doc", action="append", help="only these reports (doc_id); repeatable")
+    s.add_argument("--department", default="", help="reports whose department or title contains this")
+    s.add_argument("--year", type=int, action="append", help="only reports of this year; repeatable")
+    s.add_argument("--kind", choices=["决算", "预算", "绩效自评", "other"], default=None)
+    s.add_argument("--rank", action="store_true", help="order by value (default: by year for one body)")
+    s.add_argument("--csv", default="", help="also write the table to this CSV file")
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("tables", help="list a report's tables; --csv DIR exports them")
     s.add_argument("doc_id")

@@ -1,0 +1,150 @@
+"""Comparison and ranking questions answered from the tables: one figure per report, each cited to
+its table row, the differences worked out by the tool and said to be. Never one report's sentence
+for a question about several."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from ingest.model import Answer, Chunk, Citation, Retrieved
+from rag.figures import (
+    ALL_REPORTS_CUE,
+    COMPARE_CUE,
+    COMPARE_WORDS,
+    RANK_CUE,
+    Comparison,
+    FigureRequest,
+    FigureRow,
+    request_from,
+)
+from rag.question import WHY
+
+ChunksOf = Callable[[str], list[Chunk]]
+
+
+def is_comparison(question: str) -> bool:
+    return bool(COMPARE_CUE.search(question)) and not WHY.search(question)
+
+
+def wants_ranking(question: str) -> bool:
+    return bool(RANK_CUE.search(question))
+
+
+def wants_all_reports(question: str) -> bool:
+    return bool(ALL_REPORTS_CUE.search(question))
+
+
+def figure_phrase(content: str) -> str:
+    """The words of a comparison question's content (see extractive.content_of) that name the figure."""
+    return "".join(COMPARE_WORDS.sub(" ", content).split())
+
+
+def request_for(content: str, items: frozenset[str]) -> FigureRequest | None:
+    phrase = figure_phrase(content)
+    return request_from(phrase, items) if phrase else None
+
+
+def label(req: FigureRequest) -> str:
+    """The figure's name as a report would write it, so that the number check reads it back."""
+    k = req.key
+    if req.code:
+        return req.describe()
+    scope = k.scope if k.scope not in ("", "全部") else ""
+    if k.item == "总计":
+        return f"{scope}{k.flow}总计"
+    if k.item:
+        return f"{scope}{k.item}{k.part}"
+    return f"{scope}{k.part}{k.flow if not k.part else ''}"
+
+
+def _row_chunk(row: FigureRow, chunks_of: ChunksOf) -> Chunk | None:
+    f = row.fact
+    if f is None:
+        return None
+    want = re.sub(r"[\s|]", "", f.source)
+    tables = [c for c in chunks_of(row.doc_id) if c.kind == "table"]
+    same = [c for c in tables if c.table_title == f.table_title] or tables
+    return next((c for c in same if want and want in re.sub(r"[\s|]", "", c.text)), None)
+
+
+def comparison_answer(
+    question: str,
+    cmp: Comparison,
+    chunks_of: ChunksOf,
+    retrieved: list[Retrieved],
+    narrative_of: Callable[[FigureRow], tuple[Chunk, str] | None] = lambda row: None,
+) -> Answer:
+    """The comparison as an answer: a sentence per report with its figure and citation, the table,
+    and what the tool computed (in a note: those numbers are not the reports')."""
+    what = label(cmp.request)
+    stage_word = {"预算": "预算", "决算": "决算", "执行": "预算执行数", "调整预算": "调整预算"}
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for row in cmp.rows:
+        name = _name(row)
+        if row.fact is None:
+            parts.append(f"{name}：{row.note}")
+            continue
+        chunk = _row_chunk(row, chunks_of)
+        cite = ""
+        if chunk is not None:
+            n = len(citations) + 1
+            citations.append(
+                Citation(
+                    n=n,
+                    doc_id=chunk.doc_id,
+                    title=chunk.title,
+                    section=chunk.section,
+                    page=row.fact.page or chunk.page,
+                    chunk_id=chunk.chunk_id,
+                    kind=chunk.kind,
+                    text=chunk.text,
+                    quote=row.fact.source,
+                )
+            )
+            cite = f"[{n}]"
+        said = ""
+        told = narrative_of(row)
+        if told is not None:
+            c, sentence = told
+            n = len(citations) + 1
+            citations.append(
+                Citation(
+                    n=n,
+                    doc_id=c.doc_id,
+                    title=c.title,
+                    section=c.section,
+                    page=c.page,
+                    chunk_id=c.chunk_id,
+                    kind=c.kind,
+                    text=c.text,
+                    quote=sentence,
+                )
+            )
+            said = f"，报告正文：“{sentence.rstrip('。；;')}”[{n}]"
+        parts.append(f"{name}：{what}{stage_word.get(row.stage, '')}{row.wan():,}万元{cite}{said}")
+    head = f"按各报告表格中的「{what}」（单位：万元）："
+    if not cmp.comparable:
+        head = f"这些数字不能直接比较——{cmp.reason}。各报告表格中的「{what}」："
+    body = "；".join(parts) + "。"
+    notes: list[str] = []
+    if cmp.computed:
+        notes.append("由本工具根据上述表格数字计算（非报告原文）：" + "；".join(cmp.computed) + "。")
+    missing = [r for r in cmp.rows if r.fact is None]
+    if missing:
+        notes.append(f"{len(missing)}个报告的表格中找不到这一项，已列出原因。")
+    return Answer(
+        question=question,
+        answer=head + body,
+        mode="extractive",
+        abstained=False,
+        citations=tuple(citations),
+        retrieved=tuple(retrieved),
+        notes=tuple(notes),
+        table=cmp.table(),
+    )
+
+
+def _name(row: FigureRow) -> str:
+    return f"《{row.report}》"
