@@ -20,6 +20,8 @@ from rag.figures import (
 )
 from rag.question import WHY
 
+# words that name the reports being compared, not the figure ("部门预算和单位预算的收入预算")
+REPORT_WORDS = re.compile(r"(?:区级|市级|县级|省级)?(?:部门|单位)(?:预算|决算)")
 ChunksOf = Callable[[str], list[Chunk]]
 
 
@@ -37,7 +39,8 @@ def wants_all_reports(question: str) -> bool:
 
 def figure_phrase(content: str) -> str:
     """The words of a comparison question's content (see extractive.content_of) that name the figure."""
-    return "".join(COMPARE_WORDS.sub(" ", content).split())
+    words = COMPARE_WORDS.sub(" ", REPORT_WORDS.sub(" ", content))
+    return "".join(t.strip("和与及各") for t in words.split())
 
 
 def request_for(content: str, items: frozenset[str]) -> FigureRequest | None:

@@ -32,6 +32,8 @@ def report_names(doc: dict) -> set[str]:
     title = doc.get("title") or ""
     names = {m.group(0) for m in PLACE.finditer(title)}
     full = re.sub(r"\d{4}.*$", "", doc.get("department") or title)
+    if 4 <= len(full) <= 20:
+        names.add(full)  # "上海市财政局" names that body, though "财政局" alone names several
     # after the first place name, and after the last: "普陀区人民政府万里街道办事处" and "万里街道办事处"
     for dept in (re.sub(r"^.*?[市区县](?:人民政府)?", "", full), re.sub(r"^.*[市区县](?:人民政府)?", "", full)):
         if 2 <= len(dept) <= 16 and not dept.startswith("委"):
