@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ingest.errors import BadInputError
 
-TYPES = ("lookup", "why", "compare", "list", "unanswerable")
+TYPES = ("lookup", "why", "compare", "rank", "list", "unanswerable")
 
 MONEY_AND_RATE = ("万元", "元", "亿元", "千元", "%", "")
 # any count or measure unit a report prints after a number: 个 台 篇 人 辆 次 家 项 户 人次 平方米 …

@@ -441,6 +441,16 @@ def _phrase_key(phrase: str, report_kind: str, items: frozenset[str]) -> FigureK
     return None
 
 
+# "万里街道办事处收入预算16497.86万元", "支出决算总额…": a body's whole income or spending, its 总计 row
+FLOW_TOTAL = re.compile(r"(?:^|[局会处府室院所心部站队])(收入|支出)(?:预算|决算)?(?:总额|总计|合计)?数?(?:为|是|共)?$")
+
+
+def flow_total(phrase: str) -> str:
+    """The flow (收入 / 支出) whose whole a phrase names by the body's name alone, or ""."""
+    m = FLOW_TOTAL.search(norm(phrase))
+    return m.group(1) if m else ""
+
+
 def stage_only(phrase: str) -> str:
     """ "完成全年预算" / "年初预算为" / "支出决算数为" / "2023年当年预算执行数为": a figure of the subject
     named before (in the sentence or the paragraph), at this stage; "" when the phrase names more."""

@@ -40,7 +40,7 @@ def wants_all_reports(question: str) -> bool:
 def figure_phrase(content: str) -> str:
     """The words of a comparison question's content (see extractive.content_of) that name the figure."""
     words = COMPARE_WORDS.sub(" ", REPORT_WORDS.sub(" ", content))
-    return "".join(t.strip("和与及各") for t in words.split())
+    return "".join(t.strip("和与及各") for t in words.split() if len(t) > 1)  # "中" of "预算中" is left over
 
 
 def request_for(content: str, items: frozenset[str]) -> FigureRequest | None:
@@ -71,61 +71,37 @@ def _row_chunk(row: FigureRow, chunks_of: ChunksOf) -> Chunk | None:
     return next((c for c in same if want and want in re.sub(r"[\s|]", "", c.text)), None)
 
 
-def comparison_answer(
-    question: str,
-    cmp: Comparison,
-    chunks_of: ChunksOf,
-    retrieved: list[Retrieved],
-    narrative_of: Callable[[FigureRow], tuple[Chunk, str] | None] = lambda row: None,
-) -> Answer:
-    """The comparison as an answer: a sentence per report with its figure and citation, the table,
-    and what the tool computed (in a note: those numbers are not the reports')."""
+def _citation(n: int, c: Chunk, quote: str, page: int | None = None) -> Citation:
+    return Citation(n, c.doc_id, c.title, c.section, page or c.page, c.chunk_id, c.kind, c.text, quote)
+
+
+def comparison_answer(question: str, cmp: Comparison, chunks_of: ChunksOf, retrieved: list[Retrieved]) -> Answer:
+    """The comparison as an answer: per report its figure with the table cell and the report's own
+    sentence cited, the table, and what the tool computed (in a note: those numbers are not the reports')."""
     what = label(cmp.request)
     stage_word = {"预算": "预算", "决算": "决算", "执行": "预算执行数", "调整预算": "调整预算"}
     citations: list[Citation] = []
+    cited: list[Chunk] = []  # the passages shown with the answer: the cited ones first
     parts: list[str] = []
     for row in cmp.rows:
         name = _name(row)
-        if row.fact is None:
+        if not row.found:
             parts.append(f"{name}：{row.note}")
             continue
+        cite = said = ""
         chunk = _row_chunk(row, chunks_of)
-        cite = ""
-        if chunk is not None:
-            n = len(citations) + 1
-            citations.append(
-                Citation(
-                    n=n,
-                    doc_id=chunk.doc_id,
-                    title=chunk.title,
-                    section=chunk.section,
-                    page=row.fact.page or chunk.page,
-                    chunk_id=chunk.chunk_id,
-                    kind=chunk.kind,
-                    text=chunk.text,
-                    quote=row.fact.source,
-                )
-            )
-            cite = f"[{n}]"
-        said = ""
-        told = narrative_of(row)
-        if told is not None:
-            c, sentence = told
-            n = len(citations) + 1
-            citations.append(
-                Citation(
-                    n=n,
-                    doc_id=c.doc_id,
-                    title=c.title,
-                    section=c.section,
-                    page=c.page,
-                    chunk_id=c.chunk_id,
-                    kind=c.kind,
-                    text=c.text,
-                    quote=sentence,
-                )
-            )
-            said = f"，报告正文：“{sentence.rstrip('。；;')}”[{n}]"
+        if row.fact is not None and chunk is not None:
+            citations.append(_citation(len(citations) + 1, chunk, row.fact.source, row.fact.page))
+            cited.append(chunk)
+            cite = f"[{len(citations)}]"
+        if row.told is not None:
+            citations.append(_citation(len(citations) + 1, row.told.chunk, row.told.sentence))
+            cited.append(row.told.chunk)
+            said = f"报告正文：“{row.told.sentence.rstrip('。；;')}”[{len(citations)}]"
+        if row.fact is None:
+            parts.append(f"{name}（表格中未列）{said}")
+            continue
+        said = f"，{said}" if said else ""
         parts.append(f"{name}：{what}{stage_word.get(row.stage, '')}{row.wan():,}万元{cite}{said}")
     head = f"按各报告表格中的「{what}」（单位：万元）："
     if not cmp.comparable:
@@ -134,7 +110,7 @@ def comparison_answer(
     notes: list[str] = []
     if cmp.computed:
         notes.append("由本工具根据上述表格数字计算（非报告原文）：" + "；".join(cmp.computed) + "。")
-    missing = [r for r in cmp.rows if r.fact is None]
+    missing = [r for r in cmp.rows if not r.found]
     if missing:
         notes.append(f"{len(missing)}个报告的表格中找不到这一项，已列出原因。")
     return Answer(
@@ -143,7 +119,7 @@ def comparison_answer(
         mode="extractive",
         abstained=False,
         citations=tuple(citations),
-        retrieved=tuple(retrieved),
+        retrieved=tuple(Retrieved(c, 1.0) for c in cited) + tuple(retrieved),
         notes=tuple(notes),
         table=cmp.table(),
     )

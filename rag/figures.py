@@ -9,23 +9,25 @@ different stages (预算 vs 决算) are listed but never compared: the tool says
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from ingest.keys import FigureKey, compatible, fund_of, phrase_key, stage_of
+from ingest.keys import FigureKey, compatible, flow_total, fund_of, phrase_key, stage_of
 from ingest.model import Chunk, Fact
-from ingest.statements import mentions, statements
+from ingest.statements import Statement, mentions, statements
 from rag.numbers import KeyedFacts, money_equal
 
 # comparison and ranking questions: several reports, one item
 COMPARE_CUE = re.compile(
     r"怎么变|如何变|变化|变动|趋势|对比|比较|排名|排序|排行|各部门|各单位|这些部门|所有部门|历年|逐年|分别|各是|各为|各有|"
-    r"谁|哪个部门|哪个单位|哪家|最多|最少|最高|最低|最大|最小|"
+    r"谁|哪个|哪一个|哪家|最多|最少|最高|最低|最大|最小|更多|更少|更高|更低|"
     r"\bcompar|\brank|\bwhich\b.*\b(?:highest|lowest|most|least|largest|smallest)\b|\beach\b",
     re.I,
 )
 RANK_CUE = re.compile(
-    r"谁|哪个|哪家|最多|最少|最高|最低|最大|最小|排名|排序|排行|\brank|\bhighest|\blowest|\bmost\b|\bleast\b", re.I
+    r"谁|哪个|哪一个|哪家|更多|更少|更高|更低|最多|最少|最高|最低|最大|最小|排名|排序|排行|\brank|\bhighest|\blowest|\bmost\b|\bleast\b",
+    re.I,
 )
 ALL_REPORTS_CUE = re.compile(
     r"各部门|各单位|这些部门|所有部门|所有报告|哪个部门|哪个单位|哪家|\beach department|\bwhich department", re.I
@@ -33,7 +35,7 @@ ALL_REPORTS_CUE = re.compile(
 # words of a comparison question that name no figure
 COMPARE_WORDS = re.compile(
     r"怎么变|如何变化|怎样变化|变化|变动|趋势|对比|比较|排名|排序|排行|各部门|各单位|这些部门|所有部门|历年|逐年|"
-    r"分别|各是|各为|各有|谁|哪个部门|哪个单位|哪家|最多|最少|最高|最低|最大|最小|部门|单位|里|从高到低|从低到高"
+    r"分别|各是|各为|各有|谁|哪个部门|哪个单位|哪一个|哪个|哪家|更多|更少|更高|更低|最多|最少|最高|最低|最大|最小|部门|单位|里|从高到低|从低到高"
 )
 CODE = re.compile(r"(?<!\d)(2\d{2}(?:\d{2}){0,2})(?!\d)")
 WAN = Decimal(10000)
@@ -70,23 +72,45 @@ class FigureRow:
     report_kind: str
     fact: Fact | None
     note: str = ""
+    told: Told | None = None  # the report's sentence stating the figure (the cell's, or the only source)
 
     @property
     def value_yuan(self) -> Decimal | None:
-        return self.fact.value_yuan if self.fact is not None else None
+        if self.fact is not None:
+            return self.fact.value_yuan
+        return self.told.yuan if self.told is not None else None
 
     @property
     def stage(self) -> str:
-        return self.fact.key.stage if self.fact is not None and self.fact.key is not None else ""
+        if self.fact is not None and self.fact.key is not None:
+            return self.fact.key.stage
+        return self.told.stage if self.told is not None else ""
+
+    @property
+    def found(self) -> bool:
+        return self.value_yuan is not None
 
     def wan(self) -> Decimal | None:
-        """The figure in 万元, as printed when the table prints 万元, else rounded to two places."""
+        """The figure in 万元, as printed when printed in 万元, else rounded to two places."""
         f = self.fact
-        if f is None or f.value_yuan is None:
-            return None
-        if f.unit == "万元":
+        if f is not None and f.unit == "万元":
             return f.value
-        return (f.value_yuan / WAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if f is None and self.told is not None and self.told.unit == "万元":
+            return self.told.value
+        yuan = self.value_yuan
+        return None if yuan is None else (yuan / WAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Told:
+    """A figure as a report's sentence states it, with the passage it stands in."""
+
+    chunk: Chunk
+    sentence: str
+    value: Decimal
+    unit: str
+    yuan: Decimal
+    stage: str
 
 
 @dataclass(frozen=True)
@@ -100,7 +124,7 @@ class Comparison:
 
     @property
     def found(self) -> list[FigureRow]:
-        return [r for r in self.rows if r.fact is not None]
+        return [r for r in self.rows if r.found]
 
     def table(self) -> tuple[tuple[str, ...], ...]:
         """Header, then one row per report: report, year, value (万元), table, row, column, page."""
@@ -116,12 +140,18 @@ class Comparison:
                     f"{w:,}" if w is not None else "—",
                     STAGE_WORDS.get(r.stage, r.stage),
                     f.table_title if f else r.note,
-                    f.row_label if f else "",
+                    f.row_label if f else (r.told.sentence if r.told else ""),
                     f.column if f else "",
-                    str(f.page) if f and f.page else "",
+                    str(_page(r) or ""),
                 )
             )
         return tuple(out)
+
+
+def _page(r: FigureRow) -> int | None:
+    if r.fact is not None and r.fact.page:
+        return r.fact.page
+    return r.told.chunk.page if r.told is not None else None
 
 
 def comparison_dict(c: Comparison) -> dict:
@@ -142,7 +172,8 @@ def comparison_dict(c: Comparison) -> dict:
                 "table": r.fact.table_title if r.fact else "",
                 "row": r.fact.row_label if r.fact else "",
                 "column": r.fact.column if r.fact else "",
-                "page": r.fact.page if r.fact else None,
+                "page": _page(r),
+                "sentence": r.told.sentence if r.told else "",
                 "printed": f"{r.fact.value}{r.fact.unit}" if r.fact else "",
                 "note": r.note,
             }
@@ -161,6 +192,8 @@ def request_from(phrase: str, items: frozenset[str] = frozenset(), report_kind: 
         # 功能分类 codes classify spending: a 收入 table listing income by them is not meant
         return FigureRequest(FigureKey(flow="支出", stage=stage_of(raw)), code=code, phrase=phrase)
     key = phrase_key(raw, report_kind, items)
+    if key is None and not raw.endswith(("支出", "收入")):
+        key = phrase_key(raw + "支出", report_kind, items)  # "社会保障和就业" names its spending
     if key is None:
         # "收入预算", "支出决算": the whole of a flow is its 总计 row (stated as such in the answer)
         flow = "收入" if "收入" in raw else "支出" if "支出" in raw else ""
@@ -232,16 +265,25 @@ def _pct(a: Decimal, b: Decimal) -> str:
     return f"（{(a - b) / abs(b) * 100:+.2f}%）"
 
 
-def compare(req: FigureRequest, reports: list[KeyedFacts], rank: bool = False) -> Comparison:
+def compare(
+    req: FigureRequest,
+    reports: list[KeyedFacts],
+    rank: bool = False,
+    chunks_of: Callable[[str], list[Chunk]] | None = None,
+) -> Comparison:
     """One item across reports: one row per report, in year order (one department over years) or by
-    value (a ranking). Only figures of one stage are compared; the rest is listed with the reason."""
+    value (a ranking). Only figures of one stage are compared; the rest is listed with the reason.
+    With `chunks_of` (a report's passages) each figure also gets the report's own sentence, and a
+    report whose tables lack the item gets the figure its text states, if any."""
     rows = [figure_in(req, kf) for kf in reports]
+    if chunks_of is not None:
+        rows = [_with_text(r, req, kf, chunks_of(kf.doc_id)) for r, kf in zip(rows, reports, strict=True)]
     same_body = len({_body(r.report) for r in rows}) == 1
     if rank or not same_body:
         rows.sort(key=lambda r: (r.value_yuan is None, -(r.value_yuan or 0)))
     else:
         rows.sort(key=lambda r: (r.year or 0, r.report))
-    found = [r for r in rows if r.fact is not None]
+    found = [r for r in rows if r.found]
     stages = {r.stage for r in found}
     if len(stages) > 1:
         by_stage = "；".join(
@@ -250,11 +292,12 @@ def compare(req: FigureRequest, reports: list[KeyedFacts], rank: bool = False) -
         why = f"{by_stage}：预算数是计划，决算数是结果，两者不能直接比较或排名"
         return Comparison(req, tuple(rows), False, why)
     scopes = {r.fact.key.scope for r in found if r.fact is not None and r.fact.key is not None}
+    scopes |= {req.key.scope or "全部" for r in found if r.fact is None} if scopes else set()
     computed: list[str] = []
     if len(scopes) > 1:
         why = "口径不同：" + "；".join(f"{_short(r)}取自{r.fact.table_title}" for r in found if r.fact is not None)
         return Comparison(req, tuple(rows), False, why)
-    if len(found) >= 2 and same_body and not rank:
+    if len(found) >= 2 and same_body and not rank and len({r.year for r in found}) == len(found):
         for a, b in zip(found, found[1:], strict=False):
             wa, wb = a.wan(), b.wan()
             if wa is None or wb is None:
@@ -264,13 +307,16 @@ def compare(req: FigureRequest, reports: list[KeyedFacts], rank: bool = False) -
             amount = f"{abs(d):,}万元" if d else ""
             computed.append(f"{b.year}年比{a.year}年{verb}{amount}{_pct(wb, wa) if d else ''}")
     elif len(found) >= 2:
+        found.sort(key=lambda r: -(r.value_yuan or 0))
         top, bottom = found[0], found[-1]
-        computed.append(f"最高：{_short(top)}（{top.wan():,}万元）；最低：{_short(bottom)}（{bottom.wan():,}万元）")
+        computed.append(f"最高：{top.report}（{top.wan():,}万元）；最低：{bottom.report}（{bottom.wan():,}万元）")
         years = {r.year for r in found}
-        if len(years) == 1:
+        if len(years) == 1 and len({_body(r.report) for r in found}) == len(
+            found
+        ):  # a 单位预算 is part of its 部门预算
             total = sum((r.wan() or Decimal(0)) for r in found)
             computed.append(f"{len(found)}个报告合计{total:,}万元")
-    return Comparison(req, tuple(rows), True, "", tuple(computed), ranked=rank or not same_body)
+    return Comparison(req, tuple(rows), True, "", tuple(computed), ranked=bool(computed) and "最高" in computed[0])
 
 
 def _body(title: str) -> str:
@@ -286,19 +332,54 @@ def _short(r: FigureRow) -> str:
 SENTENCE_END = re.compile(r"[。；！？!?;\n]")
 
 
-def narrative_for(fact: Fact, kf: KeyedFacts, chunks: list[Chunk]) -> tuple[Chunk, str] | None:
+def _sentence_at(text: str, start: int, end: int) -> str:
+    left = max((m.end() for m in SENTENCE_END.finditer(text, 0, start)), default=0)
+    right = SENTENCE_END.search(text, end)
+    return text[left : right.end() if right else len(text)].strip()
+
+
+def _told(chunks: list[Chunk], kf: KeyedFacts, fits: Callable[[Statement], bool]) -> Told | None:
+    for c in chunks:
+        if c.kind != "text":
+            continue
+        for st in statements(c.text, kf.kind, kf.items, c.section, kf.year):
+            m = st.mention
+            if st.kind != "level" or m.yuan is None or not fits(st):
+                continue
+            sentence = _sentence_at(c.text, m.start, m.end)
+            return Told(c, sentence, m.value, m.unit, m.yuan, st.key.stage if st.key else "")
+    return None
+
+
+def narrative_for(fact: Fact, kf: KeyedFacts, chunks: list[Chunk]) -> Told | None:
     """The report's own sentence stating this cell's figure: a statement whose key could be the
     cell's and whose amount equals it ("2025年“三公”经费预算数为37.91万元"), with its passage."""
     if fact.key is None or fact.value_yuan is None:
         return None
-    for c in chunks:
-        if c.kind != "text" or not any(money_equal(m, fact) for m in mentions(c.text)):
-            continue
-        for st in statements(c.text, kf.kind, kf.items, c.section, kf.year):
-            if st.key is None or st.kind != "level" or not money_equal(st.mention, fact):
-                continue
-            if compatible(st.key, fact.key):
-                start = max((m.end() for m in SENTENCE_END.finditer(c.text, 0, st.mention.start)), default=0)
-                end = SENTENCE_END.search(c.text, st.mention.end)
-                return c, c.text[start : end.end() if end else len(c.text)].strip()
-    return None
+    key = fact.key
+    near = [c for c in chunks if c.kind == "text" and any(money_equal(m, fact) for m in mentions(c.text))]
+
+    def fits(st: Statement) -> bool:
+        if not money_equal(st.mention, fact):
+            return False
+        if st.key is None:  # "万里街道办事处收入预算…": the whole, named by the body's name
+            return key.item == "总计" and flow_total(st.phrase) == key.flow
+        return compatible(st.key, key)
+
+    return _told(near, kf, fits)
+
+
+def stated_in(req: FigureRequest, kf: KeyedFacts, chunks: list[Chunk]) -> Told | None:
+    """The figure a report's text states for the request when its tables don't hold it (机关运行经费 told
+    only in the narrative): the first sentence whose key is the request's."""
+    if req.code:
+        return None
+    key = req.key
+    return _told(chunks, kf, lambda st: st.key is not None and compatible(key, st.key))
+
+
+def _with_text(row: FigureRow, req: FigureRequest, kf: KeyedFacts, chunks: list[Chunk]) -> FigureRow:
+    if row.fact is not None:
+        return replace(row, told=narrative_for(row.fact, kf, chunks))
+    told = stated_in(req, kf, chunks)
+    return replace(row, told=told, note=row.note if told is None else "表格中未列，取自报告正文")

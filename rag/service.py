@@ -6,12 +6,12 @@ import re
 from dataclasses import replace
 
 from ingest.errors import BadInputError
-from ingest.model import Answer, CheckedNumber, Chunk, Retrieved
+from ingest.model import Answer, CheckedNumber, Retrieved
 from ingest.pipeline import Store
 from ingest.settings import Settings
 from rag.compare_answer import comparison_answer, is_comparison, request_for, wants_all_reports, wants_ranking
 from rag.extractive import answer_extractive, content_of
-from rag.figures import Comparison, FigureRow, compare, narrative_for, request_from
+from rag.figures import Comparison, compare, request_from
 from rag.glossary import expand
 from rag.llm import (
     SYSTEM_PROMPT,
@@ -181,18 +181,12 @@ class QA:
         request = request_for(content_of(query, self.aliases(query), departments), items)
         if request is None:
             return None
-        result = compare(request, keyed, rank=wants_ranking(question))
+        chunks_of = self.store.catalog.doc_chunks
+        result = compare(request, keyed, rank=wants_ranking(question), chunks_of=chunks_of)
         if len(result.found) < 2:
             return None
-        by_doc = {kf.doc_id: kf for kf in keyed}
-
-        def narrative(row: FigureRow) -> tuple[Chunk, str] | None:
-            if row.fact is None:
-                return None
-            return narrative_for(row.fact, by_doc[row.doc_id], self.store.catalog.doc_chunks(row.doc_id))
-
-        answer = comparison_answer(question, result, self.store.catalog.doc_chunks, retrieved, narrative)
-        return self._check(answer)
+        answer = comparison_answer(question, result, chunks_of, retrieved)
+        return self._shown(self._check(answer), max(len(retrieved), len(answer.citations)))
 
     def compare_item(
         self,
@@ -227,7 +221,7 @@ class QA:
                 f"{item!r} names no figure the reports' tables hold; give an item such as 三公经费, "
                 "一般公共预算财政拨款支出, 社会保障和就业支出, 收入总计 or a 功能分类 code such as 208"
             )
-        return compare(request, keyed, rank=rank)
+        return compare(request, keyed, rank=rank, chunks_of=self.store.catalog.doc_chunks)
 
     def _no_such_year(self, question: str, years: list[int], retrieved: list[Retrieved]) -> Answer:
         have = sorted({r["year"] for r in self.retriever.reports.values() if r.get("year")})

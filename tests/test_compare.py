@@ -68,7 +68,9 @@ def test_a_question_over_years_is_answered_from_each_years_table_with_both_sourc
 
 
 def test_a_ranking_across_bodies_cites_each_cell_and_the_reports_sentence(cqa) -> None:  # noqa: ANN001
-    a = cqa.ask('Compare the 2025 "three public expenses" budgets of the Wanli subdistrict office and the Putuo Commerce Commission.')
+    a = cqa.ask(
+        'Compare the 2025 "three public expenses" budgets of the Wanli subdistrict office and the Putuo Commerce Commission.'
+    )
     assert "37.91万元" in a.answer and "1.00万元" in a.answer
     quotes = [c.quote for c in a.citations]
     assert "2025年“三公”经费预算数为37.91万元，比2024年预算减少10万元。" in quotes  # the narrative, cited too
@@ -83,7 +85,9 @@ def test_a_budget_is_not_ranked_against_a_final_account(cqa) -> None:  # noqa: A
     assert a.answer.startswith("这些数字不能直接比较")
 
 
-def test_compare_cli_writes_csv_and_rejects_what_no_table_holds(compare_settings: Settings, tmp_path: Path, capsys, monkeypatch) -> None:  # noqa: ANN001
+def test_compare_cli_writes_csv_and_rejects_what_no_table_holds(
+    compare_settings: Settings, tmp_path: Path, capsys, monkeypatch
+) -> None:  # noqa: ANN001
     from ui.cli import main
 
     monkeypatch.setenv("BUDGETQA_HOME", str(compare_settings.home))
