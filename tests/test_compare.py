@@ -97,3 +97,15 @@ def test_compare_cli_writes_csv_and_rejects_what_no_table_holds(
     assert rows[0][:3] == ["报告", "年度", "数值（万元）"] and len(rows) == 4
     assert main(["compare", "火星探测器"]) == 2
     assert "names no figure" in capsys.readouterr().err
+
+
+def test_web_compare_tab_gives_table_csv_chart_and_one_line_errors(compare_settings: Settings) -> None:
+    from ui.web import App, compare_rows
+
+    app = App(compare_settings)
+    frame, msg, csv_path, chart = compare_rows(app, "三公经费", list(WANLI), False)
+    assert list(frame["数值（万元）"]) == ["22.91", "47.91", "37.91"]
+    assert "计算" in msg and csv_path and Path(csv_path).read_text(encoding="utf-8-sig").startswith("报告,")
+    assert len(chart) == 3
+    frame, msg, csv_path, _ = compare_rows(app, "火星探测器", [], False)
+    assert frame.empty and msg.startswith("⚠") and "\n" not in msg and csv_path is None

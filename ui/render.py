@@ -110,10 +110,20 @@ def answer_html(a: Answer) -> str:
     return "".join(out).replace("\n", "<br>")
 
 
+def table_html(rows: tuple[tuple[str, ...], ...]) -> str:
+    """A comparison's table (first row the header), escaped."""
+    if not rows:
+        return ""
+    head = "".join(f"<th>{escape(c)}</th>" for c in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows[1:])
+    return f'<table class="compare"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
 def answer_message(a: Answer) -> str:
-    """What the chat shows: the answer with its marks; the sources panel holds the rest."""
+    """What the chat shows: the answer with its marks (and a comparison's table, and what the tool
+    computed); the sources panel holds the rest."""
     head = "⚠ 数字未通过核对，见右侧来源与抽取式答案。<br>" if a.alternative is not None else ""
-    return head + answer_html(a)
+    return head + answer_html(a) + table_html(a.table)
 
 
 # --- uploads -------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The Gradio web app: `budgetqa serve`. Tabs 问答 · 引用查找 · 报表 · 审计 · 上传.
+"""The Gradio web app: `budgetqa serve`. Tabs 问答 · 对比 · 引用查找 · 报表 · 审计 · 上传.
 
 Handlers turn library errors into one plain line in the page (never a traceback); all document text
 is escaped before it reaches HTML (ui.render).
@@ -26,7 +26,7 @@ from rag.service import QA
 from ui.render import answer_message, safe_name, sources_html, unused_path
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-CSS = ".source{border-left:3px solid #8c959f;padding:4px 8px;margin:6px 0} .where{color:#57606a;font-size:90%} mark{background:#fff3b0}"
+CSS = "table.compare td,table.compare th{border:1px solid #d0d7de;padding:2px 6px} .source{border-left:3px solid #8c959f;padding:4px 8px;margin:6px 0} .where{color:#57606a;font-size:90%} mark{background:#fff3b0}"
 EXAMPLES = [
     "清城区工信局2024年政府性基金预算财政拨款收入为什么增加？",
     "北关区工信局2024年机关运行经费支出多少？",
@@ -104,6 +104,33 @@ def ask_stream(
 # --- 引用查找 / 核对 ------------------------------------------------------------------------
 LOCATE_COLUMNS = ["doc_id", "页", "位置", "上下文"]
 CHECK_COLUMNS = ["核对", "数字", "状态", "依据"]
+
+
+COMPARE_COLUMNS = ["报告", "年度", "数值（万元）", "阶段", "表", "行", "列", "页"]
+
+
+def compare_rows(
+    app: App, item: str, docs: list[str], rank: bool
+) -> tuple[pd.DataFrame, str, str | None, pd.DataFrame]:
+    """The 对比 tab: one item across the chosen reports (all when none is chosen), a CSV to take away
+    and a bar chart of the comparable values."""
+    empty = pd.DataFrame(columns=COMPARE_COLUMNS)
+    chart = pd.DataFrame({"报告": [], "万元": []})
+    try:
+        c = app.qa.compare_item(item.strip(), tuple(docs or ()), rank=rank)
+    except BudgetQAError as exc:
+        return empty, _error_line(exc), None, chart
+    rows = c.table()
+    frame = pd.DataFrame(list(rows[1:]), columns=list(rows[0]))
+    lines = [f"「{c.request.describe()}」：{len(c.found)}/{len(c.rows)} 个报告有这一项（单位：万元）。"]
+    if not c.comparable:
+        lines.append(f"⚠ 不能直接比较：{c.reason}")
+    lines += [f"计算（本工具据上表算出）：{x}" for x in c.computed]
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    if c.comparable:
+        chart = pd.DataFrame({"报告": [f"{r.report}" for r in c.found], "万元": [float(r.wan() or 0) for r in c.found]})
+    return frame, "\n\n".join(lines), fh.name, chart
 
 
 def locate_rows(app: App, text: str, docs: list[str]) -> tuple[pd.DataFrame, str]:
@@ -292,6 +319,26 @@ def build_app(settings: Settings) -> gr.Blocks:
                     api_name="ask" if trigger == send.click else False,
                 ).then(lambda: "", None, question)
             clear.click(lambda: ([], "", ""), None, [chat, sources, status])
+        with gr.Tab("对比", id="compare"):
+            with gr.Row():
+                cmp_item = gr.Textbox(
+                    label="项目（名称或功能分类编码）",
+                    placeholder="三公经费 / 一般公共预算财政拨款支出 / 208",
+                    elem_id="compare-item",
+                )
+                cmp_docs = gr.Dropdown(app.report_choices(), multiselect=True, label="报告（不选则为全部）")
+                cmp_rank = gr.Checkbox(label="按数值排名", value=False)
+            cmp_btn = gr.Button("对比", variant="primary", elem_id="compare-button")
+            cmp_msg = gr.Markdown(elem_id="compare-status")
+            cmp_out = gr.Dataframe(headers=COMPARE_COLUMNS, wrap=True, elem_id="compare-rows")
+            cmp_csv = gr.File(label="CSV 下载")
+            cmp_chart = gr.BarPlot(x="报告", y="万元", title="对比（同一阶段、同一口径时）", label="对比图")
+            cmp_btn.click(
+                lambda i, d, r: compare_rows(app, i, d, r),
+                [cmp_item, cmp_docs, cmp_rank],
+                [cmp_out, cmp_msg, cmp_csv, cmp_chart],
+                api_name="compare",
+            )
         with gr.Tab("引用查找", id="locate"):
             with gr.Row():
                 loc_text = gr.Textbox(label="引文或数字", placeholder="42400 或 一段原文", elem_id="locate-text")
@@ -338,9 +385,9 @@ def build_app(settings: Settings) -> gr.Blocks:
             def do_upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
                 result, listing = upload(app, files, progress)
                 choices = app.report_choices()
-                return (result, listing, *(gr.update(choices=choices) for _ in range(4)))
+                return (result, listing, *(gr.update(choices=choices) for _ in range(5)))
 
-            up_btn.click(do_upload, up_files, [up_out, up_list, docs, loc_docs, tb_doc, au_doc])
+            up_btn.click(do_upload, up_files, [up_out, up_list, docs, loc_docs, tb_doc, au_doc, cmp_docs])
     return demo
 
 
