@@ -105,6 +105,7 @@ def main() -> int:
     loc = locate_figures(store)
     tables = table_share([p for p in pdfs])
     audit_s = time_audit(store)
+    scale = compare_at_scale(settings.db_path)
     figures = {
         "reports": len(result.added),
         "pdf_pages": pdf_pages,
@@ -126,6 +127,7 @@ def main() -> int:
         "pdf_parse_single_process_s": tables[1],
         "table_share_of_pdf_parse": tables[2],
         "table_share_of_pdf_ingest_end_to_end": round(tables[0] / pdf_s, 3) if pdf_s else None,
+        "compare_1000_reports": scale,
         "baseline": base,
         "errors": [str(e) for e in result.errors],
     }
@@ -214,6 +216,64 @@ def table_share(pdfs: list[Path]) -> tuple[float, float, float | None]:
     facts_s = time.perf_counter() - t0
     cost = max(0.0, with_tables - without) + facts_s
     return round(cost, 2), round(with_tables, 2), round(cost / with_tables, 3) if with_tables else None
+
+
+def compare_at_scale(db_path: Path, n_reports: int = 1000) -> dict:
+    """`compare` over n synthetic reports: the real reports' facts copied under new names, every figure
+    re-scaled (the structure stays, the values change), in a copy of the index. Times the keyed query
+    (item index → cells → one row per report) for a few items, cold and warm."""
+    import shutil
+    import sqlite3
+
+    from ingest.catalog import Catalog
+    from ingest.factstore import FactStore
+    from rag.figures import compare, keyed_for, request_from
+
+    work = Path(tempfile.mkdtemp(prefix="budgetqa-bench-scale-")) / "catalog.sqlite"
+    shutil.copy(db_path, work)
+    db = sqlite3.connect(work)
+    real = db.execute("SELECT doc_id, title, year, kind, department FROM reports").fetchall()
+    cols = [r[1] for r in db.execute("PRAGMA table_info(facts)")]
+    facts_by_doc = {d: db.execute("SELECT * FROM facts WHERE doc_id=?", (d,)).fetchall() for d, *_ in real}
+    doc_i, val_i, yuan_i = cols.index("doc_id"), cols.index("value"), cols.index("value_yuan")
+    with db:
+        for i in range(n_reports):
+            doc, title, year, kind, dept = real[i % len(real)]
+            new_id, scale = f"synthetic-{i:04d}-{doc}", 1 + (i % 97) / 100
+            db.execute(
+                "INSERT INTO reports(doc_id, title, year, kind, department) VALUES (?,?,?,?,?)",
+                (new_id, f"合成{i:04d}·{title}", year, kind, f"合成{i:04d}{dept}"),
+            )
+            rows = []
+            for r in facts_by_doc[doc]:
+                r = list(r)
+                r[doc_i] = new_id
+                if r[yuan_i] is not None:
+                    r[yuan_i] = r[yuan_i] * scale
+                    r[val_i] = str(round(float(r[val_i]) * scale, 2))
+                rows.append(r)
+            db.executemany(f"INSERT INTO facts VALUES ({','.join('?' * len(cols))})", rows)
+    db.close()
+    catalog = Catalog(work)
+    store = FactStore(catalog)
+    reports = {r["doc_id"]: r for r in catalog.reports() if r["doc_id"].startswith("synthetic-")}
+    docs = tuple(reports)
+    out: dict = {"reports": len(docs), "facts": catalog.db.execute("SELECT COUNT(*) FROM facts").fetchone()[0]}
+    t = time.perf_counter()
+    items = store.items()
+    out["items_load_ms"] = round((time.perf_counter() - t) * 1000, 1)
+    times = []
+    for item in ("三公经费", "一般公共预算财政拨款支出", "社会保障和就业支出", "208", "收入总计"):
+        req = request_from(item, items)
+        assert req is not None, item
+        t = time.perf_counter()
+        c = compare(req, keyed_for(req, store, reports, docs, items), rank=True)
+        times.append((time.perf_counter() - t) * 1000)
+        out[f"found_{item}"] = len(c.found)
+    out["compare_ms_max"] = round(max(times), 1)
+    out["compare_ms_each"] = [round(x, 1) for x in times]
+    catalog.close()
+    return out
 
 
 def time_audit(store: Store) -> float:

@@ -7,10 +7,11 @@ import json
 import sqlite3
 from dataclasses import asdict
 from decimal import Decimal
+from functools import lru_cache
 
 from ingest.catalog import Catalog
 from ingest.facts import report_facts, table_facts, table_id
-from ingest.keys import FigureKey
+from ingest.keys import LEVEL_MARK, FigureKey, norm
 from ingest.model import Fact, Report, TableData, content_hash
 
 
@@ -21,7 +22,8 @@ def _facts_version() -> str:
 
     from ingest import facts, keys
 
-    return content_hash(*(Path(m.__file__).read_text(encoding="utf-8") for m in (facts, keys)))
+    here = Path(__file__).read_text(encoding="utf-8")  # how facts are written and indexed, too
+    return content_hash(here, *(Path(m.__file__).read_text(encoding="utf-8") for m in (facts, keys)))
 
 
 FACTS_VERSION = _facts_version()
@@ -33,8 +35,10 @@ CREATE TABLE IF NOT EXISTS tables_ (
 );
 CREATE TABLE IF NOT EXISTS facts (
     doc_id TEXT, table_id TEXT, table_title TEXT, row_label TEXT, code TEXT, column_ TEXT, value TEXT,
-    unit TEXT, value_yuan REAL, page INTEGER, source TEXT, flagged INTEGER, key_ TEXT
+    unit TEXT, value_yuan REAL, page INTEGER, source TEXT, flagged INTEGER, key_ TEXT, item_ TEXT
 );
+CREATE INDEX IF NOT EXISTS facts_item ON facts(item_, doc_id);
+CREATE INDEX IF NOT EXISTS facts_code ON facts(code, doc_id);
 CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
 CREATE INDEX IF NOT EXISTS facts_yuan ON facts(value_yuan);
 CREATE INDEX IF NOT EXISTS facts_value ON facts(value);
@@ -45,10 +49,21 @@ FACT_COLS = (
 )
 
 
+def item_of(key: FigureKey | None) -> str:
+    """What a fact is looked up by: its key's item in label normal form, or for a whole (item "")
+    "#part#scope" ("#基本支出#一般公共预算"), so that a whole is found without reading every whole."""
+    if key is None:
+        return ""
+    if not key.item:
+        return f"#{key.part}#{key.scope}"
+    return LEVEL_MARK.sub("", norm(key.item))
+
+
 def _key_json(key: FigureKey | None) -> str | None:
     return json.dumps(asdict(key), ensure_ascii=False) if key is not None else None
 
 
+@lru_cache(maxsize=65536)  # a few thousand distinct keys recur across every report's cells
 def _key_from(raw: str | None) -> FigureKey | None:
     if not raw:
         return None
@@ -87,7 +102,7 @@ def _write(db: sqlite3.Connection, report: Report | None, doc_id: str = "") -> N
 
 def _insert(db: sqlite3.Connection, facts: list[Fact]) -> None:
     db.executemany(
-        f"INSERT INTO facts({FACT_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        f"INSERT INTO facts({FACT_COLS}, item_) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (
                 f.doc_id,
@@ -103,6 +118,7 @@ def _insert(db: sqlite3.Connection, facts: list[Fact]) -> None:
                 f.source,
                 int(f.flagged),
                 _key_json(f.key),
+                item_of(f.key),
             )
             for f in facts
         ],
@@ -113,6 +129,9 @@ def attach(catalog: Catalog) -> None:
     cols = {r[1] for r in catalog.db.execute("PRAGMA table_info(facts)")}
     if cols and "key_" not in cols:  # facts written before figures had keys: read again at the next ingest
         catalog.db.execute("DROP TABLE facts")
+    elif cols and "item_" not in cols:  # before facts were looked up by item: derive them again
+        catalog.db.execute("DROP TABLE facts")
+        catalog.db.execute("DELETE FROM meta WHERE key='facts_version'")
     catalog.db.executescript(SCHEMA)
     catalog.add_extension(_write)
     if catalog.meta("facts_version") != FACTS_VERSION:
@@ -173,6 +192,30 @@ class FactStore:
             q = f"SELECT {FACT_COLS} FROM facts WHERE doc_id IN ({','.join('?' * len(doc_ids))})"
             return [_row(r) for r in self.db.execute(q, list(doc_ids))]
         return [_row(r) for r in self.db.execute(f"SELECT {FACT_COLS} FROM facts")]
+
+    def for_item(
+        self, item: str, code: str = "", doc_ids: tuple[str, ...] = (), part: str = "", scope: str = ""
+    ) -> list[Fact]:
+        """Facts of one item, of one 功能分类 code, or (item "") the wholes of a part and scope, by index.
+        The reports are filtered here, not in SQL: an IN list of a thousand ids makes SQLite scan by doc."""
+        if code:
+            queries = [("code=?", code)]
+        elif item:
+            queries = [("item_=?", LEVEL_MARK.sub("", norm(item)))]
+        else:  # a whole: of the part and scope asked, or of every scope when none is said
+            queries = [("item_=?", f"#{part}#"), ("item_ GLOB ?", f"#{part}#{scope}" if scope else f"#{part}#?*")]
+        wanted = set(doc_ids)
+        out: list[Fact] = []
+        for where, arg in queries:
+            for r in self.db.execute(f"SELECT {FACT_COLS} FROM facts WHERE {where}", (arg,)):
+                if not wanted or r[0] in wanted:
+                    out.append(_row(r))
+        return out
+
+    def items(self) -> frozenset[str]:
+        """Every item name the tables hold (what a phrase may name)."""
+        rows = self.db.execute("SELECT DISTINCT item_ FROM facts")
+        return frozenset(r[0] for r in rows if r[0] and not r[0].startswith("#"))
 
     def near_yuan(self, yuan: float, tol: float, doc_ids: tuple[str, ...] = ()) -> list[Fact]:
         q = f"SELECT {FACT_COLS} FROM facts WHERE value_yuan BETWEEN ? AND ?"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
+from ingest.factstore import FactStore
 from ingest.keys import FigureKey, compatible, flow_total, fund_of, phrase_key, stage_of
 from ingest.model import Chunk, Fact
 from ingest.statements import Statement, mentions, statements
@@ -148,6 +149,25 @@ class Comparison:
         return tuple(out)
 
 
+NARRATIVE_LIMIT = 30  # beyond this many reports a comparison is the table alone: each sentence costs a parse
+
+
+def keyed_for(
+    req: FigureRequest, store: FactStore, reports: dict[str, dict], doc_ids: tuple[str, ...], items: frozenset[str]
+) -> list[KeyedFacts]:
+    """Each report's cells of the requested item only, read through the item (or code) index: a
+    comparison over a thousand reports reads thousands of cells, not a million."""
+    by_doc: dict[str, list[Fact]] = {d: [] for d in doc_ids}
+    for f in store.for_item(req.key.item, req.code, doc_ids, req.key.part, req.key.scope):
+        by_doc[f.doc_id].append(f)
+    out = []
+    for d in doc_ids:
+        meta = reports.get(d, {})
+        kf = KeyedFacts.of(d, meta.get("title") or d, meta.get("kind") or "other", meta.get("year"), by_doc[d])
+        out.append(replace(kf, items=items))
+    return out
+
+
 def _page(r: FigureRow) -> int | None:
     if r.fact is not None and r.fact.page:
         return r.fact.page
@@ -276,7 +296,7 @@ def compare(
     With `chunks_of` (a report's passages) each figure also gets the report's own sentence, and a
     report whose tables lack the item gets the figure its text states, if any."""
     rows = [figure_in(req, kf) for kf in reports]
-    if chunks_of is not None:
+    if chunks_of is not None and len(reports) <= NARRATIVE_LIMIT:
         rows = [_with_text(r, req, kf, chunks_of(kf.doc_id)) for r, kf in zip(rows, reports, strict=True)]
     same_body = len({_body(r.report) for r in rows}) == 1
     if rank or not same_body:

@@ -11,7 +11,7 @@ from ingest.pipeline import Store
 from ingest.settings import Settings
 from rag.compare_answer import comparison_answer, is_comparison, request_for, wants_all_reports, wants_ranking
 from rag.extractive import answer_extractive, content_of
-from rag.figures import Comparison, compare, request_from
+from rag.figures import Comparison, compare, keyed_for, request_from
 from rag.glossary import expand
 from rag.llm import (
     SYSTEM_PROMPT,
@@ -51,6 +51,7 @@ class QA:
         self._backend: ChatBackend | None = None
         self._keyed: dict[str, KeyedFacts] = {}
         self._keyed_gen = -1
+        self._items: tuple[int, frozenset[str]] = (-1, frozenset())
 
     @property
     def backend(self) -> ChatBackend | None:
@@ -175,12 +176,12 @@ class QA:
             )
         if len(docs) < 2:
             return None
-        keyed = self.keyed(docs)
-        items = frozenset().union(*(kf.items for kf in keyed))
+        items = self.table_items()
         departments = [self.retriever.reports[d]["department"] or "" for d in docs]
         request = request_for(content_of(query, self.aliases(query), departments), items)
         if request is None:
             return None
+        keyed = keyed_for(request, self.store.facts, self.retriever.reports, docs, items)
         chunks_of = self.store.catalog.doc_chunks
         result = compare(request, keyed, rank=wants_ranking(question), chunks_of=chunks_of)
         if len(result.found) < 2:
@@ -214,14 +215,22 @@ class QA:
                 f"no indexed report matches --department {department!r} --year {list(years)} --kind {kind}; "
                 "see `budgetqa docs` for what is indexed"
             )
-        keyed = self.keyed(docs)
-        request = request_from(item, frozenset().union(*(kf.items for kf in keyed)))
+        items = self.table_items()
+        request = request_from(item, items)
         if request is None:
             raise BadInputError(
                 f"{item!r} names no figure the reports' tables hold; give an item such as 三公经费, "
                 "一般公共预算财政拨款支出, 社会保障和就业支出, 收入总计 or a 功能分类 code such as 208"
             )
+        keyed = keyed_for(request, self.store.facts, self.retriever.reports, docs, items)
         return compare(request, keyed, rank=rank, chunks_of=self.store.catalog.doc_chunks)
+
+    def table_items(self) -> frozenset[str]:
+        """Every item name in the index's tables, read once per index generation."""
+        gen = self.store.catalog.generation()
+        if self._items[0] != gen:
+            self._items = (gen, self.store.facts.items())
+        return self._items[1]
 
     def _no_such_year(self, question: str, years: list[int], retrieved: list[Retrieved]) -> Answer:
         have = sorted({r["year"] for r in self.retriever.reports.values() if r.get("year")})
