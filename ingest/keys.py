@@ -50,7 +50,7 @@ SPECIAL_ITEMS = (
     ("公务用车购置及运行维护费", re.compile(r"公务用车购置及运行(?:维护)?(?:费|支出)")),
     ("公务用车购置费", re.compile(r"公务用车购置(?:费|支出)|^购置费$")),
     ("公务用车运行维护费", re.compile(r"公务用车运行(?:维护)?(?:费|支出)|^运行(?:维护)?费$")),
-    ("因公出国（境）费", re.compile(r"因公出国[（(]境[）)](?:费|经费|支出)")),
+    ("因公出国（境）费", re.compile(r"因公出国[（(]?境[）)]?(?:费|经费|支出)")),
     ("公务接待费", re.compile(r"公务接待(?:费|支出)")),
     ("机关运行经费", re.compile(r"机关运行经费")),
 )
@@ -117,10 +117,15 @@ def fund_of(text: str) -> str:
 
 
 def special_item(text: str) -> str:
+    """The 三公 item (or 机关运行经费) a text names; of several, the one named last — "“三公”经费预算中
+    因公出国（境）费" is the 因公出国（境）费 — and of two ending together, the longer."""
+    best: tuple[int, int, str] | None = None
     for name, pat in SPECIAL_ITEMS:
-        if pat.search(text):
-            return name
-    return ""
+        for m in pat.finditer(text):
+            cand = (m.end(), -m.start(), name)
+            if best is None or cand[:2] > best[:2]:
+                best = cand
+    return best[2] if best else ""
 
 
 def stage_of(text: str, default: str = "") -> str:

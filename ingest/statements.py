@@ -20,7 +20,8 @@ from ingest.keys import PATH_FORM, FigureKey, phrase_key, stage_only
 
 AMOUNT = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 NUMBER = re.compile(r"(?<![\d.,])" + AMOUNT + r"\s*(亿元|万元|千元|元|%)")
-CLAUSE_END = re.compile(r"[。；;，,：:、]|其中")
+# "…0.39万（含外宾接待支出0.00万元）": a bracket opening a part of the figure before it starts a clause
+CLAUSE_END = re.compile(r"[。；;，,：:、]|其中|[（(](?=含|包括)")
 CHANGE_BEFORE = re.compile(r"(?:增加|减少|增长|下降|增|减|多|少|节约|超支)了?$")
 COMPARED = re.compile(r"(?:比|较|同比|与)")
 SENTENCE = re.compile(r"(?<=[。！？!?\n])")

@@ -61,6 +61,12 @@ def label(req: FigureRequest) -> str:
     return f"{scope}{k.part}{k.flow if not k.part else ''}"
 
 
+def in_chunk(row_source: str, chunk_text: str) -> bool:
+    """A table row as printed (cells joined by " | ") stands in a table passage."""
+    want = re.sub(r"[\s|]", "", row_source)
+    return bool(want) and want in re.sub(r"[\s|]", "", chunk_text)
+
+
 def _row_chunk(row: FigureRow, chunks_of: ChunksOf) -> Chunk | None:
     f = row.fact
     if f is None:

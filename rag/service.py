@@ -6,12 +6,21 @@ import re
 from dataclasses import replace
 
 from ingest.errors import BadInputError
-from ingest.model import Answer, CheckedNumber, Retrieved
+from ingest.model import Answer, CheckedNumber, Citation, Retrieved
 from ingest.pipeline import Store
 from ingest.settings import Settings
-from rag.compare_answer import comparison_answer, is_comparison, request_for, wants_all_reports, wants_ranking
+from ingest.statements import mentions
+from rag.compare_answer import (
+    comparison_answer,
+    figure_phrase,
+    in_chunk,
+    is_comparison,
+    request_for,
+    wants_all_reports,
+    wants_ranking,
+)
 from rag.extractive import answer_extractive, content_of
-from rag.figures import Comparison, compare, keyed_for, request_from
+from rag.figures import Comparison, compare, figure_in, keyed_for, request_from
 from rag.glossary import expand
 from rag.llm import (
     SYSTEM_PROMPT,
@@ -24,8 +33,8 @@ from rag.llm import (
     matching_facts,
     validate_citations,
 )
-from rag.numbers import KeyedFacts, check_numbers, keyed_reports
-from rag.question import years_in
+from rag.numbers import KeyedFacts, check_numbers, keyed_reports, money_equal
+from rag.question import read_question, years_in
 from rag.retrieve import Filters, Retriever
 from rag.tuning import DEFAULT_TUNING, Tuning
 
@@ -152,6 +161,8 @@ class QA:
         answer = answer_extractive(
             query, retrieved, self.aliases(query), k, departments, named, min_coverage=tuning.min_coverage
         )
+        if len(named) == 1 and not answer.abstained:
+            answer = self._with_cell(answer, query, named[0], departments)
         answer = self._shown(self._check(replace(answer, question=q)), k)
         if want_llm:
             return self._ask_llm(q, answer, answer.retrieved[:k], on_token)
@@ -188,6 +199,49 @@ class QA:
             return None
         answer = comparison_answer(question, result, chunks_of, retrieved)
         return self._shown(self._check(answer), max(len(retrieved), len(answer.citations)))
+
+    def _with_cell(self, answer: Answer, query: str, doc_id: str, departments: list[str]) -> Answer:
+        """An amount question whose figure the report's tables hold by key: when no quoted figure is
+        that cell's, the cell's row is quoted and cited too (the table's figure for this very item)."""
+        asks = read_question(query)
+        if not asks.how_much or asks.parts & {"change", "rate", "listing"}:
+            return answer
+        request = request_from(figure_phrase(content_of(query, self.aliases(query), departments)), self.table_items())
+        if request is None or request.code:
+            return answer
+        kf = self.keyed((doc_id,))[0]
+        row = figure_in(request, kf)
+        f = row.fact
+        if f is None or any(money_equal(m, f) for m in mentions(answer.answer)):
+            return answer
+        if any(in_chunk(f.source, c.quote) for c in answer.citations):
+            return answer  # the row is quoted already (its cells carry no unit to match)
+        chunk = next(
+            (c for c in self.store.catalog.doc_chunks(doc_id) if c.kind == "table" and in_chunk(f.source, c.text)),
+            None,
+        )
+        if chunk is None:
+            return answer
+        n = len(answer.citations) + 1
+        unit = f"（单位：{f.unit}）" if f.unit and f.unit != "%" else ""
+        quote = f"{f.table_title}{unit}：{f.source}。[{n}]"
+        cite = Citation(
+            n,
+            chunk.doc_id,
+            chunk.title,
+            chunk.section,
+            f.page or chunk.page,
+            chunk.chunk_id,
+            chunk.kind,
+            chunk.text,
+            f.source,
+        )
+        return replace(
+            answer,
+            answer=f"{answer.answer}{quote}",
+            citations=(*answer.citations, cite),
+            retrieved=(*answer.retrieved, Retrieved(chunk, 0.0)),
+        )
 
     def compare_item(
         self,

@@ -129,3 +129,31 @@ def test_budget_with_closing_identities_has_no_audit_error(shanghai: Store) -> N
     found = {(f.kind, f.found) for f in audit(shanghai, "putuo-wanli-2024-bumen-yusuan") if f.severity == "error"}
     # the report gives 住房公积金 350.35万元 in its path sentence and 352.67万元 as the same 2024 budget
     assert found == {("narrative_table", "352.67万元")}
+
+
+def test_the_item_named_last_is_the_figures_item_and_a_bracketed_part_is_its_own() -> None:
+    from ingest.keys import special_item
+    from ingest.statements import statements
+
+    assert special_item("“三公”经费预算中因公出国（境）费") == "因公出国（境）费"
+    assert special_item("三公经费预算中因公出国境费") == "因公出国（境）费"  # brackets dropped by a question
+    assert special_item("公务用车购置及运行维护费") == "公务用车购置及运行维护费"
+    st = statements("国内公务接待支出0.39万元（含外宾接待支出0.00万元）。", "决算")
+    assert st[0].key is not None and st[0].key.item == "公务接待费"
+    assert st[1].key is None  # 外宾接待 is a part of it, not the 公务接待费 again
+
+
+def test_a_lower_header_span_stops_where_the_span_above_it_stops() -> None:
+    from ingest.facts import table_facts
+    from ingest.model import TableData
+
+    header = (
+        ("合计", "", "公务用车购置及运行费", "", "", "", "公务接待费", ""),
+        ("", "", "小计", "", "公务用车运行费", "", "", ""),
+        ("预算数", "决算数", "预算数", "决算数", "预算数", "决算数", "预算数", "决算数"),
+    )
+    t = TableData("财政拨款“三公”经费支出决算表", "万元", header, (("0.95", "", "", "", "", "", "0.95", ""),))
+    facts = table_facts("d", "t", t, 18, "决算", 2024)
+    hosting = [f for f in facts if f.column.startswith("公务接待费")]
+    assert [f.column for f in hosting] == ["公务接待费 > 预算数"]
+    assert hosting[0].key is not None and hosting[0].key.item == "公务接待费"
