@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ingest.model import Answer, Chunk, Citation, Retrieved
+from ingest.model import Answer, Chunk, Citation, Fact, Retrieved
 from rag.figures import (
     ALL_REPORTS_CUE,
     COMPARE_CUE,
@@ -38,7 +38,8 @@ def wants_all_reports(question: str) -> bool:
 
 
 def figure_phrase(content: str) -> str:
-    """The words of a comparison question's content (see extractive.content_of) that name the figure."""
+    """The words of a question's content (see extractive.content_of) that name the figure: without the
+    words of comparing and ranking and the report kinds ("部门预算和单位预算的…")."""
     words = COMPARE_WORDS.sub(" ", REPORT_WORDS.sub(" ", content))
     return "".join(t.strip("和与及各") for t in words.split() if len(t) > 1)  # "中" of "预算中" is left over
 
@@ -67,17 +68,14 @@ def in_chunk(row_source: str, chunk_text: str) -> bool:
     return bool(want) and want in re.sub(r"[\s|]", "", chunk_text)
 
 
-def _row_chunk(row: FigureRow, chunks_of: ChunksOf) -> Chunk | None:
-    f = row.fact
-    if f is None:
-        return None
-    want = re.sub(r"[\s|]", "", f.source)
-    tables = [c for c in chunks_of(row.doc_id) if c.kind == "table"]
-    same = [c for c in tables if c.table_title == f.table_title] or tables
-    return next((c for c in same if want and want in re.sub(r"[\s|]", "", c.text)), None)
+def table_chunk(fact: Fact, chunks: list[Chunk]) -> Chunk | None:
+    """The table passage a cell's row stands in (its own table's first, then any)."""
+    tables = [c for c in chunks if c.kind == "table"]
+    same = [c for c in tables if c.table_title == fact.table_title] or tables
+    return next((c for c in same if in_chunk(fact.source, c.text)), None)
 
 
-def _citation(n: int, c: Chunk, quote: str, page: int | None = None) -> Citation:
+def citation_of(n: int, c: Chunk, quote: str, page: int | None = None) -> Citation:
     return Citation(n, c.doc_id, c.title, c.section, page or c.page, c.chunk_id, c.kind, c.text, quote)
 
 
@@ -95,13 +93,13 @@ def comparison_answer(question: str, cmp: Comparison, chunks_of: ChunksOf, retri
             parts.append(f"{name}：{row.note}")
             continue
         cite = said = ""
-        chunk = _row_chunk(row, chunks_of)
+        chunk = table_chunk(row.fact, chunks_of(row.doc_id)) if row.fact is not None else None
         if row.fact is not None and chunk is not None:
-            citations.append(_citation(len(citations) + 1, chunk, row.fact.source, row.fact.page))
+            citations.append(citation_of(len(citations) + 1, chunk, row.fact.source, row.fact.page))
             cited.append(chunk)
             cite = f"[{len(citations)}]"
         if row.told is not None:
-            citations.append(_citation(len(citations) + 1, row.told.chunk, row.told.sentence))
+            citations.append(citation_of(len(citations) + 1, row.told.chunk, row.told.sentence))
             cited.append(row.told.chunk)
             said = f"报告正文：“{row.told.sentence.rstrip('。；;')}”[{len(citations)}]"
         if row.fact is None:

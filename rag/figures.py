@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from ingest.factstore import FactStore
-from ingest.keys import FigureKey, compatible, flow_total, fund_of, phrase_key, stage_of
+from ingest.keys import FigureKey, compatible, flow_total, fund_of, phrase_key, report_stage, stage_of
 from ingest.model import Chunk, Fact
 from ingest.statements import Statement, mentions, statements
 from rag.numbers import KeyedFacts, money_equal
@@ -121,7 +121,6 @@ class Comparison:
     comparable: bool
     reason: str = ""  # why the figures can't be compared, when they can't
     computed: tuple[str, ...] = ()  # differences and rankings worked out by the tool, said as such
-    ranked: bool = False
 
     @property
     def found(self) -> list[FigureRow]:
@@ -221,15 +220,11 @@ def request_from(phrase: str, items: frozenset[str] = frozenset(), report_kind: 
         if not flow or rest:
             return None
         key = FigureKey(scope=fund_of(raw), flow=flow, item="总计", stage=stage_of(raw))
-    if report_kind == "" and key.stage and not re.search(r"预算|决算|执行|上年", raw):
-        key = replace(key, stage="")  # no report kind: the stage was a default, not said
     return FigureRequest(key, phrase=phrase)
 
 
 def _candidates(req: FigureRequest, kf: KeyedFacts) -> list[Fact]:
     key = req.key
-    if not key.stage:
-        key = replace(key, stage="")
     if req.code:
         return [
             f
@@ -252,11 +247,8 @@ def figure_in(req: FigureRequest, kf: KeyedFacts) -> FigureRow:
     def row(fact: Fact | None, note: str = "") -> FigureRow:
         return FigureRow(kf.doc_id, kf.title, kf.year, kf.kind, fact, note)
 
-    stage = req.key.stage or _report_stage(kf)
+    stage = req.key.stage or report_stage(kf.kind)
     cands = [f for f in _candidates(replace(req, key=replace(req.key, stage=stage)), kf) if f.key is not None]
-    if not cands and not req.key.stage and not stage:
-        cands = [f for f in _candidates(req, kf) if f.key is not None]  # a 预算 report's 上年 column is not wanted
-        cands = [f for f in cands if f.key is not None and f.key.stage != "上年"]
     if not cands:
         return row(None, f"表中没有「{req.describe()}」" + (f"的{stage}数" if stage else ""))
 
@@ -273,10 +265,6 @@ def figure_in(req: FigureRequest, kf: KeyedFacts) -> FigureRow:
         listed = "；".join(f"{f.table_title}「{f.row_label or f.column}」{f.value}{f.unit}" for f in top[:3])
         return row(None, f"有{len(values)}个不同的数可能对应「{req.describe()}」：{listed}")
     return row(top[0])
-
-
-def _report_stage(kf: KeyedFacts) -> str:
-    return {"预算": "预算", "决算": "决算", "绩效自评": "决算"}.get(kf.kind, "")
 
 
 def _pct(a: Decimal, b: Decimal) -> str:
@@ -312,7 +300,8 @@ def compare(
         why = f"{by_stage}：预算数是计划，决算数是结果，两者不能直接比较或排名"
         return Comparison(req, tuple(rows), False, why)
     scopes = {r.fact.key.scope for r in found if r.fact is not None and r.fact.key is not None}
-    scopes |= {req.key.scope or "全部" for r in found if r.fact is None} if scopes else set()
+    if scopes and any(r.fact is None for r in found):
+        scopes.add(req.key.scope or "全部")  # a figure from the text is of the scope the request names
     computed: list[str] = []
     if len(scopes) > 1:
         why = "口径不同：" + "；".join(f"{_short(r)}取自{r.fact.table_title}" for r in found if r.fact is not None)
@@ -336,7 +325,7 @@ def compare(
         ):  # a 单位预算 is part of its 部门预算
             total = sum((r.wan() or Decimal(0)) for r in found)
             computed.append(f"{len(found)}个报告合计{total:,}万元")
-    return Comparison(req, tuple(rows), True, "", tuple(computed), ranked=bool(computed) and "最高" in computed[0])
+    return Comparison(req, tuple(rows), True, "", tuple(computed))
 
 
 def _body(title: str) -> str:

@@ -6,16 +6,18 @@ import re
 from dataclasses import replace
 
 from ingest.errors import BadInputError
-from ingest.model import Answer, CheckedNumber, Citation, Retrieved
+from ingest.model import Answer, CheckedNumber, Retrieved
 from ingest.pipeline import Store
 from ingest.settings import Settings
 from ingest.statements import mentions
 from rag.compare_answer import (
+    citation_of,
     comparison_answer,
     figure_phrase,
     in_chunk,
     is_comparison,
     request_for,
+    table_chunk,
     wants_all_reports,
     wants_ranking,
 )
@@ -175,15 +177,11 @@ class QA:
         names fewer than two reports, no figure a table holds, or fewer than two reports have it."""
         docs = named
         if wants_all_reports(query) or not docs:
-            years = years_in(query)
+            everyone = wants_all_reports(query) or not named
             docs = tuple(
                 d
-                for d, r in self.retriever.reports.items()
-                if (not filters.doc_ids or d in filters.doc_ids)
-                and (not years or r.get("year") in years)
-                and (filters.year is None or r.get("year") == filters.year)
-                and (filters.kind is None or r.get("kind") == filters.kind)
-                and (not named or d in named or wants_all_reports(query))
+                for d in self.reports_matching(filters.doc_ids, tuple(years_in(query)), filters.kind)
+                if (everyone or d in named) and filters.year in (None, self.retriever.reports[d].get("year"))
             )
         if len(docs) < 2:
             return None
@@ -216,26 +214,13 @@ class QA:
             return answer
         if any(in_chunk(f.source, c.quote) for c in answer.citations):
             return answer  # the row is quoted already (its cells carry no unit to match)
-        chunk = next(
-            (c for c in self.store.catalog.doc_chunks(doc_id) if c.kind == "table" and in_chunk(f.source, c.text)),
-            None,
-        )
+        chunk = table_chunk(f, self.store.catalog.doc_chunks(doc_id))
         if chunk is None:
             return answer
         n = len(answer.citations) + 1
         unit = f"（单位：{f.unit}）" if f.unit and f.unit != "%" else ""
         quote = f"{f.table_title}{unit}：{f.source}。[{n}]"
-        cite = Citation(
-            n,
-            chunk.doc_id,
-            chunk.title,
-            chunk.section,
-            f.page or chunk.page,
-            chunk.chunk_id,
-            chunk.kind,
-            chunk.text,
-            f.source,
-        )
+        cite = citation_of(n, chunk, f.source, f.page)
         return replace(
             answer,
             answer=f"{answer.answer}{quote}",
@@ -256,14 +241,7 @@ class QA:
         or a 功能分类 code like 208) in the selected reports, one row per report."""
         for d in doc_ids:
             self.retriever.check_doc(d)
-        docs = tuple(
-            d
-            for d, r in self.retriever.reports.items()
-            if (not doc_ids or d in doc_ids)
-            and (not department or department in (r.get("department") or "") or department in (r.get("title") or ""))
-            and (not years or r.get("year") in years)
-            and (kind is None or r.get("kind") == kind)
-        )
+        docs = self.reports_matching(doc_ids, years, kind, department)
         if not docs:
             raise BadInputError(
                 f"no indexed report matches --department {department!r} --year {list(years)} --kind {kind}; "
@@ -278,6 +256,20 @@ class QA:
             )
         keyed = keyed_for(request, self.store.facts, self.retriever.reports, docs, items)
         return compare(request, keyed, rank=rank, chunks_of=self.store.catalog.doc_chunks)
+
+    def reports_matching(
+        self, doc_ids: tuple[str, ...] = (), years: tuple[int, ...] = (), kind: str | None = None, department: str = ""
+    ) -> tuple[str, ...]:
+        """Indexed reports within the given ids, years, kind and department (or title) words; an
+        empty criterion lets every report through."""
+        return tuple(
+            d
+            for d, r in self.retriever.reports.items()
+            if (not doc_ids or d in doc_ids)
+            and (not years or r.get("year") in years)
+            and (kind is None or r.get("kind") == kind)
+            and (not department or department in (r.get("department") or "") or department in (r.get("title") or ""))
+        )
 
     def table_items(self) -> frozenset[str]:
         """Every item name in the index's tables, read once per index generation."""

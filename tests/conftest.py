@@ -22,15 +22,19 @@ def realdata(name: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def corpus_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    home = tmp_path_factory.mktemp("home")
+def ingested_home(home: Path, paths: list[Path]) -> Settings:
+    """Settings of a home with these files ingested (real embeddings), failing on any file's error."""
     settings = Settings(home=home)
     store = Store(settings)
-    result = store.ingest([CORPUS])
+    result = store.ingest(paths)
     store.close()
     assert not result.errors, result.errors
     return settings
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return ingested_home(tmp_path_factory.mktemp("home"), [CORPUS])
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 
 from ingest.keys import FigureKey
-from ingest.pipeline import Store
 from ingest.settings import Settings
 from rag.compare_answer import figure_phrase, is_comparison
 from rag.figures import request_from
 from rag.question import years_in
-from tests.conftest import CORPUS, realdata
+from tests.conftest import CORPUS, ingested_home, realdata
 
 WANLI = ("putuo-wanli-2023-bumen-yusuan", "putuo-wanli-2024-bumen-yusuan", "putuo-wanli-2025-bumen-yusuan")
 OTHERS = ("putuo-shangwuwei-2025-bumen-yusuan", "putuo-guihuaziyuan-2024-juesuan")
@@ -23,12 +22,7 @@ OTHERS = ("putuo-shangwuwei-2025-bumen-yusuan", "putuo-guihuaziyuan-2024-juesuan
 @pytest.fixture(scope="module")
 def compare_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     pdfs = [realdata(f"{d}.pdf") for d in WANLI + OTHERS]
-    settings = Settings(home=tmp_path_factory.mktemp("compare-home"))
-    store = Store(settings)
-    result = store.ingest([CORPUS, *pdfs])
-    store.close()
-    assert not result.errors, result.errors
-    return settings
+    return ingested_home(tmp_path_factory.mktemp("compare-home"), [CORPUS, *pdfs])
 
 
 @pytest.fixture(scope="module")
