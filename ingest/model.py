@@ -183,3 +183,4 @@ class Answer:
     alternative: Answer | None = None  # the extractive answer, offered beside an LLM answer that failed a check
     backend: str = ""  # which LLM answered, when mode is "llm"
     table: tuple[tuple[str, ...], ...] = ()  # a comparison's table: header row, then one row per report
+    asked: str = ""  # a follow-up as typed, when `question` is it completed from the conversation

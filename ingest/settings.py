@@ -42,6 +42,14 @@ class Settings:
         return self.home / "uploads"
 
     @property
+    def sessions_dir(self) -> Path:
+        return self.home / "sessions"
+
+    @property
+    def pages_dir(self) -> Path:
+        return self.home / "pages"
+
+    @property
     def llm_configured(self) -> bool:
         return bool(self.llm_base_url and self.llm_model) or bool(self.llm_gguf)
 

@@ -296,6 +296,21 @@ def _sentence_of(text: str, needle: str) -> str:
     return text[:300]
 
 
+# what each kind of finding checks, as a reader says it
+KIND_LABELS = {
+    "budget_change": "增减比例",
+    "growth_rate": "增幅",
+    "execution_rate": "执行率",
+    "share": "占比",
+    "row_sum": "行合计",
+    "code_sum": "科目汇总",
+    "narrative_table": "文字与表格",
+    "two_amounts": "同一项两个数",
+    "cross_table": "表与表之间",
+}
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
 def audit(store: Store, doc_id: str) -> list[Finding]:
     facts = store.facts.facts((doc_id,))
     findings = (

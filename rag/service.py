@@ -21,6 +21,7 @@ from rag.compare_answer import (
     wants_all_reports,
     wants_ranking,
 )
+from rag.conversation import Turn, interpret
 from rag.extractive import answer_extractive, content_of
 from rag.figures import Comparison, compare, figure_in, keyed_for, request_from
 from rag.glossary import expand
@@ -126,6 +127,16 @@ class QA:
 
     def aliases(self, question: str) -> set[str]:
         return set().union(*self.retriever.names_in(question).values())
+
+    def converse(self, question: str, previous: Turn | None, **ask_options: object) -> tuple[Answer, Turn]:
+        """A question in a conversation: completed from the previous turn when it leaves out the report,
+        year or item (the completed question is what is answered, and the answer says so)."""
+        turn = interpret(validate_question(question), previous, self.aliases)
+        answer = self.ask(turn.understood, **ask_options)  # type: ignore[arg-type]
+        if turn.rewritten:
+            answer = replace(answer, asked=turn.asked)
+        cited = tuple(dict.fromkeys(c.doc_id for c in answer.citations))
+        return answer, replace(turn, doc_ids=cited or turn.doc_ids)
 
     def ask(
         self,

@@ -16,7 +16,7 @@ from ingest.errors import BackendError, BadInputError, BudgetQAError
 from ingest.model import Answer
 from ingest.settings import Settings, load_settings
 from rag.tuning import DEFAULT_TUNING, GRID, Tuning
-from ui.render import MARKS
+from ui.takeaway import MARKS
 
 DEFAULT_CORPUS = Path("corpus")
 
@@ -59,6 +59,7 @@ def answer_to_dict(a: Answer) -> dict[str, Any]:
         "backend": a.backend,
         "table": [list(r) for r in a.table],
         "alternative": answer_to_dict(a.alternative) if a.alternative else None,
+        **({"asked": a.asked} if a.asked else {}),
     }
 
 
@@ -124,20 +125,44 @@ def _qa(settings: Settings):  # noqa: ANN202
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.conversation import load_turn, save_turn, session_path
+
     qa = _qa(settings)
+    fmt = "json" if args.json else args.format
     stream = None
-    if not args.json and (args.llm or (args.llm is None and settings.llm_configured)):
+    if fmt == "text" and (args.llm or (args.llm is None and settings.llm_configured)):
 
         def stream(piece: str) -> None:
             sys.stdout.write(piece)
             sys.stdout.flush()
 
-    answer = qa.ask(args.question, tuple(args.doc or ()), args.top_k, use_llm=args.llm, on_token=stream)
-    if args.json:
+    session = args.session or ("last" if args.follow_up else "")
+    path = session_path(settings.sessions_dir, session or "last")
+    previous = load_turn(path) if session else None
+    options = {"doc_ids": tuple(args.doc or ()), "top_k": args.top_k, "use_llm": args.llm, "on_token": stream}
+    answer, turn = qa.converse(args.question, previous, **options)
+    try:  # what `ask --follow-up` continues; a home that can't be written just has no memory
+        save_turn(path, turn)
+    except OSError:
+        pass
+    if fmt == "json":
         print(dump_json(answer_to_dict(answer)))
+    elif fmt == "md":
+        from ui.takeaway import answer_markdown
+
+        print(answer_markdown(answer))
     else:
+        if answer.asked:
+            print(f"理解为：{answer.question}")
         print_answer(answer, streamed=stream is not None and answer.mode == "llm")
     return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.chat import run_chat
+
+    options = {"doc_ids": tuple(args.doc or ()), "top_k": args.top_k, "use_llm": args.llm}
+    return run_chat(_qa(settings), options)
 
 
 def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
@@ -175,20 +200,18 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
-    import csv
-
     from rag.figures import comparison_dict
 
     qa = _qa(settings)
     result = qa.compare_item(
         args.item, tuple(args.doc or ()), args.department or "", tuple(args.year or ()), args.kind, args.rank
     )
-    if args.csv:
-        path = Path(args.csv)
-        if not path.parent.exists():
-            raise BadInputError(f"--csv {args.csv}: folder {path.parent} does not exist")
-        with path.open("w", newline="", encoding="utf-8-sig") as fh:  # BOM: Excel opens UTF-8 correctly
-            csv.writer(fh).writerows(result.table())
+    for target in (args.csv, args.out):
+        if target:
+            from ui.takeaway import write_rows
+
+            head, *rows = result.table()
+            write_rows(head, rows, _out_path(target))
     if args.json:
         print(dump_json(comparison_dict(result)))
         return 0
@@ -200,9 +223,19 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     print_table(result.table())
     for line in result.computed:
         print(f"计算（本工具据上表算出）：{line}")
-    if args.csv:
-        print(f"已写入 {args.csv}")
+    for target in (args.csv, args.out):
+        if target:
+            print(f"已写入 {target}")
     return 0
+
+
+def _out_path(target: str) -> Path:
+    path = Path(target).expanduser()
+    if not path.parent.exists():
+        raise BadInputError(f"{target}: folder {path.parent} does not exist; create it or write elsewhere")
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise BadInputError(f"{target}: give a .csv or .xlsx file name")
+    return path
 
 
 def print_table(rows: tuple[tuple[str, ...], ...], out=sys.stdout) -> None:  # noqa: ANN001
@@ -245,6 +278,10 @@ def cmd_locate(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.db_path.exists():
         raise BadInputError(f"no index under {settings.home}; run `budgetqa ingest` first")
     hits = Locator(Store(settings)).locate(args.text, tuple(args.doc or ()))
+    if args.out:
+        from ui.takeaway import LOCATE_HEADER, locate_table, write_rows
+
+        print(f"已写入 {write_rows(LOCATE_HEADER, locate_table(hits), _out_path(args.out))}", file=sys.stderr)
     if args.json:
         print(dump_json({"query": args.text, "hits": [asdict(h) for h in hits]}))
         return 0
@@ -269,7 +306,13 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     for d in docs:
         if d not in known:
             raise BadInputError(f"unknown doc_id {d!r}; see `budgetqa docs`")
-    results = [{"doc_id": d, "findings": [asdict(f) for f in audit(store, d)]} for d in docs]
+    found = {d: audit(store, d) for d in docs}
+    results = [{"doc_id": d, "findings": [asdict(f) for f in fs]} for d, fs in found.items()]
+    if args.out:
+        from ui.takeaway import AUDIT_HEADER, audit_table, write_rows
+
+        rows = [r for d, fs in found.items() for r in audit_table(d, fs)]
+        print(f"已写入 {write_rows(AUDIT_HEADER, rows, _out_path(args.out))}", file=sys.stderr)
     if args.json:
         print(dump_json(results[0] if len(results) == 1 else results))
         return 0
@@ -419,6 +462,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "check": cmd_check,
     "tables": cmd_tables,
     "compare": cmd_compare,
+    "chat": cmd_chat,
 }
 
 
@@ -434,13 +478,26 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("question")
     s.add_argument("--doc", action="append", help="restrict to a report (doc_id); repeatable")
     s.add_argument("--top-k", type=int, default=None)
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--json", action="store_true", help="same as --format json")
+    s.add_argument(
+        "--format", choices=["text", "md", "json"], default="text", help="md: answer, checks and sources as Markdown"
+    )
+    s.add_argument(
+        "--follow-up", action="store_true", help="complete the question from the previous `ask` (report, year, item)"
+    )
+    s.add_argument(
+        "--session", default="", help="a named conversation for scripts: each ask continues the last one of that name"
+    )
     s.add_argument(
         "--llm",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="answer with the configured LLM (--no-llm: extractive); default: the LLM when configured",
     )
+    s = sub.add_parser("chat", help="a conversation in the terminal: follow-up questions keep the report and year")
+    s.add_argument("--doc", action="append", help="restrict to a report (doc_id); repeatable")
+    s.add_argument("--top-k", type=int, default=None)
+    s.add_argument("--llm", action=argparse.BooleanOptionalAction, default=None)
     s = sub.add_parser("docs", help="list indexed reports")
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("check", help="check each number of a sentence against the reports' tables")
@@ -451,9 +508,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("text")
     s.add_argument("--doc", action="append")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--out", default="", help="also write the places to this .csv or .xlsx file")
     s = sub.add_parser("audit", help="internal consistency of reports")
     s.add_argument("doc_ids", nargs="*")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--out", default="", help="also write the findings to this .csv or .xlsx file")
     s = sub.add_parser("compare", help="one item across reports, straight from their tables, every cell cited")
     s.add_argument(
         "item", help="三公经费, 一般公共预算财政拨款支出, 社会保障和就业支出, 收入总计, or a code such as 208"
@@ -464,6 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--kind", choices=["决算", "预算", "绩效自评", "other"], default=None)
     s.add_argument("--rank", action="store_true", help="order by value (default: by year for one body)")
     s.add_argument("--csv", default="", help="also write the table to this CSV file")
+    s.add_argument("--out", default="", help="also write the table to this .csv or .xlsx file")
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("tables", help="list a report's tables; --csv DIR exports them")
     s.add_argument("doc_id")

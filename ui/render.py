@@ -10,16 +10,8 @@ from pathlib import Path
 
 from ingest.errors import BadInputError
 from ingest.model import Answer, CheckedNumber, Citation
+from ui.takeaway import LABELS, MARKS, segments, where
 
-MARKS = {"verified": "✓", "rounding": "≈", "mismatch": "✗", "quoted": "❝", "unclear": "?", "unsupported": "?"}
-LABELS = {
-    "verified": "与表格中同一项一致",
-    "rounding": "与表格相差末位（尾数）",
-    "mismatch": "与表格中同一项不符",
-    "quoted": "原文如此，表格中无可比项",
-    "unclear": "无法确定对应哪个单元格",
-    "unsupported": "报告中找不到",
-}
 COLORS = {
     "verified": "#1a7f37",
     "rounding": "#1a7f37",
@@ -29,10 +21,6 @@ COLORS = {
     "unsupported": "#9a6700",
 }
 ALLOWED_SUFFIXES = (".pdf", ".txt", ".md")
-
-
-def where(page: int | None, section: str) -> str:
-    return f"{section or '（无章节）'} · {f'第{page}页' if page else '页码不详'}"
 
 
 def highlight(text: str, quote: str) -> str:
@@ -96,17 +84,14 @@ def sources_html(a: Answer) -> str:
 
 def answer_html(a: Answer) -> str:
     """The answer text, escaped, with each number followed by its check mark."""
-    text = escape(a.answer)
-    out, cursor = [], 0
-    for n in a.numbers:  # in the order they stand in the answer; each mark goes after its own number
-        esc = escape(n.text)
-        at = text.find(esc, cursor)
-        if at < 0:
-            continue
-        end = at + len(esc)
-        out.append(text[cursor:end] + f'<sup style="color:{COLORS[n.status]}">{MARKS[n.status]}</sup>')
-        cursor = end
-    out.append(text[cursor:])
+    out = []
+    for text, n in segments(a):
+        out.append(escape(text))
+        if n is not None:
+            out.append(
+                f'<span class="mark mark-{n.status}" title="{LABELS[n.status]}" '
+                f'style="color:{COLORS[n.status]}">{MARKS[n.status]}</span>'
+            )
     return "".join(out).replace("\n", "<br>")
 
 
