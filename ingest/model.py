@@ -78,6 +78,21 @@ class Block:
 
 
 @dataclass(frozen=True)
+class PageBox:
+    """Where a printed line or a table cell stands on a PDF page, in points from the top-left corner
+    (pdfplumber's coordinates). A cell's `group` names its row ("t2r5": the page's 3rd table, row 6)."""
+
+    page: int
+    kind: Literal["line", "cell"]
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    group: str = ""
+
+
+@dataclass(frozen=True)
 class Report:
     doc_id: str
     title: str
@@ -91,6 +106,7 @@ class Report:
     pages: int
     sections: tuple[Section, ...]
     blocks: tuple[Block, ...]
+    boxes: tuple[PageBox, ...] = ()  # PDF only: every line and table cell with its place on the page
 
     @property
     def tables(self) -> list[Block]:

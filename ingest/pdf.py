@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ingest.errors import DocumentError
 from ingest.lines import PAGE_NUMBER, Line, is_table_title
-from ingest.model import Report, TableData
+from ingest.model import PageBox, Report, TableData
 from ingest.parse import report_from_lines, sha256_file
 from ingest.text_tables import _is_header_row
 
@@ -137,14 +138,32 @@ def _table_data(rows: list[list[str | None]]) -> TableData | None:
     return TableData(title=_own_title(data), unit=unit, header=data.header, rows=data.rows)
 
 
-def page_items(page: Any, page_no: int) -> list[tuple[float, Line]]:
-    """One page → (top, Line) items in reading order: text lines and whole tables."""
+def _cell_boxes(table: Any, cells: list[list[str | None]], page_no: int, ord_: int) -> list[PageBox]:
+    """A found table's cells with their places; Table.extract() lists cells in the order of Table.rows."""
+    out = []
+    for r, (row, texts) in enumerate(zip(table.rows, cells, strict=False)):
+        for bbox, text in zip(row.cells, texts, strict=False):
+            if bbox is not None and text:
+                out.append(PageBox(page_no, "cell", _clean_cell(text), *map(_pt, bbox), group=f"t{ord_}r{r}"))
+    return out
+
+
+def _pt(v: Any) -> float:
+    return round(float(v), 1)
+
+
+def read_page(page: Any, page_no: int) -> tuple[list[tuple[float, Line]], list[PageBox]]:
+    """One page → (top, Line) items in reading order (text lines and whole tables), and the place of
+    every line and cell on the page (to box a quote on the rendered page)."""
     items: list[tuple[float, Line]] = []
+    places: list[PageBox] = []
     boxes = []
     for t in page.find_tables():
-        data = _table_data(t.extract())
+        cells = t.extract()
+        data = _table_data(cells)
         if data is None:
             continue
+        places += _cell_boxes(t, cells, page_no, len(boxes))
         boxes.append(t.bbox)
         items.append((t.bbox[1], Line("", page_no, table=data)))
     chars = [c for c in page.chars if not any(_in_box(c, b) for b in boxes)]
@@ -161,8 +180,10 @@ def page_items(page: Any, page_no: int) -> list[tuple[float, Line]]:
         sizes = sorted(c["size"] for c in chars_of_line)
         meta = {"margin": in_margin, "size": round(sizes[len(sizes) // 2], 1)}
         items.append((top, Line(text, page_no, meta=meta)))
+        x0, x1 = min(c["x0"] for c in chars_of_line), max(c["x1"] for c in chars_of_line)
+        places.append(PageBox(page_no, "line", text, _pt(x0), _pt(top), _pt(x1), _pt(bottom)))
     items.sort(key=lambda it: it[0])
-    return _drop_page_number(items, height)
+    return _drop_page_number(items, height), places
 
 
 def _drop_page_number(items: list[tuple[float, Line]], height: float) -> list[tuple[float, Line]]:
@@ -224,7 +245,7 @@ def _own_title(t: TableData) -> str:
     return ""
 
 
-def pdf_lines(path: Path) -> tuple[list[Line], int]:
+def pdf_lines(path: Path) -> tuple[list[Line], int, list[PageBox]]:
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
@@ -241,11 +262,14 @@ def pdf_lines(path: Path) -> tuple[list[Line], int]:
             str(path), f"not a readable PDF ({type(exc).__name__}); the file is truncated or not a PDF"
         ) from None
     pages: list[list[Line]] = []
+    places: list[PageBox] = []
     with pdf:
         try:
             n_pages = len(pdf.pages)
             for i, page in enumerate(pdf.pages, start=1):
-                body = [ln for _, ln in page_items(page, i)]
+                items, on_page = read_page(page, i)
+                places += on_page
+                body = [ln for _, ln in items]
                 for k, ln in enumerate(body):
                     if ln.table is not None:  # only margin lines above it: the page opens with this table
                         ln.meta["first_on_page"] = all(x.table is None and x.meta.get("margin") for x in body[:k])
@@ -278,7 +302,7 @@ def pdf_lines(path: Path) -> tuple[list[Line], int]:
     for ln in lines:
         if ln.table is None and body_size and ln.meta.get("size", 0) >= body_size * 1.15:
             ln.meta["big"] = True
-    return _join_wrapped_titles(lines), n_pages
+    return _join_wrapped_titles(lines), n_pages, places
 
 
 def _join_wrapped_titles(lines: list[Line]) -> list[Line]:
@@ -304,7 +328,8 @@ def _join_wrapped_titles(lines: list[Line]) -> list[Line]:
 
 
 def parse_pdf(path: Path) -> Report:
-    lines, n_pages = pdf_lines(path)
-    return report_from_lines(
+    lines, n_pages, places = pdf_lines(path)
+    report = report_from_lines(
         lines, doc_id=path.stem, path=str(path), sha256=sha256_file(path), encoding="pdf", pages=n_pages
     )
+    return replace(report, boxes=tuple(places))

@@ -21,6 +21,7 @@ from ingest.embed import Embedder, collection_name, make_embedder
 from ingest.errors import BadInputError, DocumentError
 from ingest.factstore import FactStore
 from ingest.index import SparseIndex, VectorStore, tokenize
+from ingest.layout import BoxStore
 from ingest.model import Chunk, Report
 from ingest.parse import PARSER_VERSION, SUPPORTED, parse_file, sha256_file
 from ingest.settings import Settings
@@ -77,6 +78,7 @@ class Store:
         self.settings = settings
         self.catalog = Catalog(settings.db_path)
         self.facts = FactStore(self.catalog)  # facts are written in the same transaction as chunks
+        self.layout = BoxStore(self.catalog)  # so are the places of PDF lines and cells
         self._embedder: Embedder | None = None
         self._vectors: VectorStore | None = None
 

@@ -97,9 +97,14 @@ def test_web_compare_tab_gives_table_csv_chart_and_one_line_errors(compare_setti
     from ui.web import App, compare_rows
 
     app = App(compare_settings)
-    frame, msg, csv_path, chart = compare_rows(app, "三公经费", list(WANLI), False)
+    frame, msg, files, chart = compare_rows(app, "三公经费", list(WANLI), False)
     assert list(frame["数值（万元）"]) == ["22.91", "47.91", "37.91"]
-    assert "计算" in msg and csv_path and Path(csv_path).read_text(encoding="utf-8-sig").startswith("报告,")
+    csv_path, xlsx_path = files
+    assert "计算" in msg and Path(csv_path).read_text(encoding="utf-8-sig").startswith("报告,")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(xlsx_path).active
+    assert sheet.cell(1, 1).value == "报告" and sheet.max_row == 4  # header and one row per Wanli budget
     assert len(chart) == 3
     frame, msg, csv_path, _ = compare_rows(app, "火星探测器", [], False)
     assert frame.empty and msg.startswith("⚠") and "\n" not in msg and csv_path is None

@@ -33,41 +33,45 @@ def highlight(text: str, quote: str) -> str:
     return out.replace("\n", "<br>")
 
 
-def number_line(n: CheckedNumber) -> str:
+def number_line(n: CheckedNumber, link: str = "") -> str:
     src = n.source or {}
     bits = [src.get("table", ""), src.get("row", ""), src.get("column", "")]
     loc = " · ".join(escape(str(b)) for b in bits if b)
     if src.get("page"):
         loc += f" · 第{src['page']}页"
+        if link:
+            loc += f' <a class="open" data-num="{link}" href="#">看原表</a>'
     # the note repeats the location for a verified cell; it matters for a recomputed figure or a mismatch
     show_note = n.note and n.status != "quoted" and (n.status != "verified" or not loc)
     return (
-        f'<li class="num num-{n.status}"><span style="color:{COLORS[n.status]};font-weight:bold">'
+        f'<li class="num num-{n.status}"><span class="mark" style="color:{COLORS[n.status]}">'
         f"{MARKS[n.status]}</span> <b>{escape(n.text)}</b> {LABELS[n.status]}"
         f"{' — ' + loc if loc else ''}{' — ' + escape(n.note) if show_note else ''}</li>"
     )
 
 
-def citation_block(c: Citation) -> str:
+def citation_block(c: Citation, link: str = "") -> str:
+    opener = f' <a class="open" data-cite="{link}" href="#">看原文页</a>' if link else ""
     return (
-        f'<div class="source"><div><b>[{c.n}]</b> 《{escape(c.title)}》</div>'
+        f'<div class="source"><div><b>[{c.n}]</b> 《{escape(c.title)}》{opener}</div>'
         f'<div class="where">{escape(where(c.page, c.section))}</div>'
         f'<div class="passage">{highlight(c.text, c.quote)}</div></div>'
     )
 
 
-def sources_html(a: Answer) -> str:
+def sources_html(a: Answer, turn: int | None = None) -> str:
+    """The answer's checks and sources; with `turn`, each one opens its page in the viewer."""
     parts = []
     if a.mode == "llm":
         parts.append(f'<p class="mode">LLM 答案（{escape(a.backend)}）：引用已校验，数字已核对</p>')
-    else:
-        parts.append('<p class="mode">抽取式答案：原文摘录</p>')
     for note in a.notes:
         parts.append(f'<p class="note" style="color:#cf222e">⚠ {escape(note)}</p>')
     if a.numbers:
-        parts.append("<h4>数字核对</h4><ul>" + "".join(number_line(n) for n in a.numbers) + "</ul>")
+        items = "".join(number_line(n, f"{turn}:{i}" if turn is not None else "") for i, n in enumerate(a.numbers))
+        parts.append(f"<h4>数字核对</h4><ul>{items}</ul>")
     if a.citations:
-        parts.append("<h4>引用来源</h4>" + "".join(citation_block(c) for c in a.citations))
+        blocks = "".join(citation_block(c, f"{turn}:{c.n}" if turn is not None else "") for c in a.citations)
+        parts.append("<h4>引用来源</h4>" + blocks)
     elif a.retrieved:
         parts.append("<h4>最接近的段落</h4>")
         for r in a.retrieved[:5]:
@@ -82,15 +86,25 @@ def sources_html(a: Answer) -> str:
     return "\n".join(parts)
 
 
-def answer_html(a: Answer) -> str:
-    """The answer text, escaped, with each number followed by its check mark."""
+CITE_MARK = re.compile(r"\[(\d+)\]")
+
+
+def answer_html(a: Answer, turn: int | None = None) -> str:
+    """The answer text, escaped, with each number followed by its check mark; with `turn`, each [n]
+    and each mark opens its page."""
     out = []
-    for text, n in segments(a):
-        out.append(escape(text))
+    for i, (text, n) in enumerate(segments(a)):
+        piece = escape(text)
+        if turn is not None:
+            piece = CITE_MARK.sub(
+                lambda m: f'<a class="cite" data-cite="{turn}:{m.group(1)}" href="#">[{m.group(1)}]</a>', piece
+            )
+        out.append(piece)
         if n is not None:
+            attr = f' data-num="{turn}:{i}" href="#"' if turn is not None and (n.source or {}).get("page") else ""
             out.append(
-                f'<span class="mark mark-{n.status}" title="{LABELS[n.status]}" '
-                f'style="color:{COLORS[n.status]}">{MARKS[n.status]}</span>'
+                f'<a class="mark mark-{n.status}"{attr} title="{LABELS[n.status]}" '
+                f'style="color:{COLORS[n.status]}">{MARKS[n.status]}</a>'
             )
     return "".join(out).replace("\n", "<br>")
 
@@ -104,11 +118,31 @@ def table_html(rows: tuple[tuple[str, ...], ...]) -> str:
     return f'<table class="compare"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def answer_message(a: Answer) -> str:
-    """What the chat shows: the answer with its marks (and a comparison's table, and what the tool
-    computed); the sources panel holds the rest."""
-    head = "⚠ 数字未通过核对，见右侧来源与抽取式答案。<br>" if a.alternative is not None else ""
-    return head + answer_html(a) + table_html(a.table)
+LEGEND_HTML = (
+    '<div class="legend"><b style="color:#1a7f37">✓</b> 与表格同一项一致 · <b style="color:#1a7f37">≈</b> 尾数差 · '
+    '<b style="color:#cf222e">✗</b> 与表格不符 · <b style="color:#57606a">❝</b> 原文如此，表格无可比项 · '
+    '<b style="color:#9a6700">?</b> 无法确定 — 点 [n] 或标记看原文页</div>'
+)
+
+
+def answer_message(a: Answer, turn: int | None = None) -> str:
+    """What the chat shows for one answer, complete in itself: what was understood, the answer with
+    its marks, a comparison's table, and (folded) its checks and sources, so that every earlier
+    answer keeps its own."""
+    parts = []
+    if a.asked:
+        parts.append(f'<div class="understood">理解为：{escape(a.question)}</div>')
+    if a.alternative is not None:
+        parts.append("⚠ 数字未通过核对，见下方来源与抽取式答案。<br>")
+    parts.append(answer_html(a, turn) + table_html(a.table))
+    if turn is not None:
+        checked = sum(n.status in ("verified", "rounding") for n in a.numbers)
+        summary = f"来源 {len(a.citations)} 处 · 数字 {checked}/{len(a.numbers)} 与表格一致"
+        parts.append(
+            f'<details class="sources"><summary>{summary}</summary>{sources_html(a, turn)}</details>'
+            f'<div class="tools"><a class="copy" data-copy="{turn}" href="#">复制（纯文本，含来源）</a></div>'
+        )
+    return "".join(parts)
 
 
 # --- uploads -------------------------------------------------------------------------------

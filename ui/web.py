@@ -7,7 +7,6 @@ is escaped before it reaches HTML (ui.render).
 from __future__ import annotations
 
 import csv
-import queue
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -18,20 +17,34 @@ import gradio as gr
 import pandas as pd
 
 from ingest.errors import BudgetQAError
+from ingest.keys import GRAND_TOTAL, TOTAL_ROW
 from ingest.pipeline import Store
 from ingest.settings import Settings
 from rag.audit import audit
 from rag.locate import Locator
+from rag.pages import PageViewer
 from rag.service import QA
-from ui.render import answer_message, safe_name, sources_html, unused_path
+from ui.render import LEGEND_HTML, safe_name, unused_path
+from ui.takeaway import AUDIT_HEADER, LOCATE_HEADER, audit_table, locate_table, write_rows
+from ui.web_ask import CLICK_JS, COPY_JS, ask_stream, export_conversation, open_request
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-CSS = "table.compare td,table.compare th{border:1px solid #d0d7de;padding:2px 6px} .source{border-left:3px solid #8c959f;padding:4px 8px;margin:6px 0} .where{color:#57606a;font-size:90%} mark{background:#fff3b0}"
-EXAMPLES = [
-    "清城区工信局2024年政府性基金预算财政拨款收入为什么增加？",
-    "北关区工信局2024年机关运行经费支出多少？",
-    "普陀区司法局2026年“三公”经费预算是多少？",
-]
+CSS = (
+    "table.compare td,table.compare th{border:1px solid #d0d7de;padding:2px 6px}"
+    " .source{border-left:3px solid #8c959f;padding:4px 8px;margin:6px 0} .where{color:#57606a;font-size:90%}"
+    " mark{background:#fff3b0} .mark{font-weight:bold;font-size:1.05em;text-decoration:none;margin-left:1px}"
+    " a.cite{font-weight:bold;text-decoration:none} .understood{color:#57606a;font-size:90%;margin-bottom:4px}"
+    " .legend{color:#57606a;font-size:85%} .tools{font-size:85%;margin-top:4px} details.sources{margin-top:6px}"
+    " .hidden-control{display:none !important} .context{max-height:420px;overflow:auto;line-height:1.7}"
+    " #locate-hits td,#audit-findings td,#check-numbers td{white-space:normal !important;word-break:break-all}"
+)
+# a question per kind of indexed report, built from the report's own department and year
+EXAMPLE_ITEM = {
+    "决算": "一般公共预算财政拨款支出决算是多少？",
+    "预算": "“三公”经费预算是多少？",
+    "绩效自评": "绩效自评得分是多少？",
+}
+ALL_REPORTS = "__all__"
 
 
 class App:
@@ -46,6 +59,17 @@ class App:
         self.store = Store(self.settings)
         self.qa = QA(self.settings, self.store)
         self.locator = Locator(self.store)
+        self.viewer = PageViewer(self.store)
+
+    def examples(self) -> list[str]:
+        """Example questions about reports that are indexed, one per kind of report."""
+        out, kinds = [], set()
+        for r in self.store.catalog.reports():
+            kind, dept, year = r["kind"], r["department"] or "", r["year"]
+            if kind in EXAMPLE_ITEM and kind not in kinds and dept and year:
+                kinds.add(kind)
+                out.append(f"{dept}{year}年{EXAMPLE_ITEM[kind]}")
+        return out or ["（还没有索引报告：先在“上传”页加入报告）"]
 
     def report_choices(self) -> list[tuple[str, str]]:
         return [(f"{r['title']}（{r['doc_id']}）", r["doc_id"]) for r in self.store.catalog.reports()]
@@ -62,47 +86,8 @@ def _error_line(exc: Exception) -> str:
     return f"⚠ {exc}"
 
 
-# --- 问答 ----------------------------------------------------------------------------------
-def ask_stream(
-    app: App, message: str, history: list[dict], docs: list[str], top_k: int, use_llm: bool
-) -> Iterator[tuple[list[dict], str, str]]:
-    history = [*history, {"role": "user", "content": message}]
-    yield [*history, {"role": "assistant", "content": "正在检索与核对……"}], "", ""
-    tokens: queue.Queue[str | None] = queue.Queue()
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            box["answer"] = app.qa.ask(
-                message,
-                tuple(docs or ()),
-                int(top_k),
-                use_llm=bool(use_llm) and app.settings.llm_configured,
-                on_token=tokens.put,
-            )
-        except BudgetQAError as exc:
-            box["error"] = exc
-        except Exception as exc:  # the page shows one line, never a traceback
-            box["error"] = RuntimeError(f"内部错误：{type(exc).__name__}: {exc}")
-        finally:
-            tokens.put(None)
-
-    threading.Thread(target=work, daemon=True).start()
-    partial = ""
-    while (piece := tokens.get()) is not None:
-        partial += piece
-        yield [*history, {"role": "assistant", "content": partial + " ▌"}], "", ""
-    if "error" in box:
-        yield [*history, {"role": "assistant", "content": _error_line(box["error"])}], "", ""
-        return
-    a = box["answer"]
-    mode = "LLM" if a.mode == "llm" else "抽取式"
-    status = f"{mode}答案 · {len(a.citations)} 处引用 · 数字 {sum(n.status == 'verified' for n in a.numbers)}/{len(a.numbers)} 与表格一致"
-    yield [*history, {"role": "assistant", "content": answer_message(a)}], sources_html(a), status
-
-
 # --- 引用查找 / 核对 ------------------------------------------------------------------------
-LOCATE_COLUMNS = ["doc_id", "页", "位置", "上下文"]
+LOCATE_COLUMNS = list(LOCATE_HEADER)
 CHECK_COLUMNS = ["核对", "数字", "状态", "依据"]
 
 
@@ -111,7 +96,7 @@ COMPARE_COLUMNS = ["报告", "年度", "数值（万元）", "阶段", "表", "�
 
 def compare_rows(
     app: App, item: str, docs: list[str], rank: bool
-) -> tuple[pd.DataFrame, str, str | None, pd.DataFrame]:
+) -> tuple[pd.DataFrame, str, list[str] | None, pd.DataFrame]:
     """The 对比 tab: one item across the chosen reports (all when none is chosen), a CSV to take away
     and a bar chart of the comparable values."""
     empty = pd.DataFrame(columns=COMPARE_COLUMNS)
@@ -126,23 +111,23 @@ def compare_rows(
     if not c.comparable:
         lines.append(f"⚠ 不能直接比较：{c.reason}")
     lines += [f"计算（本工具据上表算出）：{x}" for x in c.computed]
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8-sig", newline="") as fh:
-        csv.writer(fh).writerows(rows)
+    folder = Path(tempfile.mkdtemp(prefix="budgetqa-compare-"))
+    files = [str(write_rows(rows[0], rows[1:], folder / f"对比.{ext}")) for ext in ("csv", "xlsx")]
     if c.comparable:
         chart = pd.DataFrame({"报告": [f"{r.report}" for r in c.found], "万元": [float(r.wan() or 0) for r in c.found]})
-    return frame, "\n\n".join(lines), fh.name, chart
+    return frame, "\n\n".join(lines), files, chart
 
 
-def locate_rows(app: App, text: str, docs: list[str]) -> tuple[pd.DataFrame, str]:
+def locate_rows(app: App, text: str, docs: list[str]) -> tuple[pd.DataFrame, str, str | None]:
     try:
         hits = app.locator.locate(text, tuple(docs or ()))
     except BudgetQAError as exc:
-        return pd.DataFrame(columns=LOCATE_COLUMNS), _error_line(exc)
-    rows = []
-    for h in hits:
-        loc = f"{h.table} · {h.row} · {h.column or '（列未对齐）'}" if h.kind == "table" else h.section
-        rows.append([h.doc_id, h.page or "", loc, h.context])
-    return pd.DataFrame(rows, columns=LOCATE_COLUMNS), f"找到 {len(hits)} 处" if hits else "没有找到。"
+        return pd.DataFrame(columns=LOCATE_COLUMNS), _error_line(exc), None
+    rows = locate_table(hits)
+    if not rows:
+        return pd.DataFrame(columns=LOCATE_COLUMNS), "没有找到：这段文字或这个数字不在所选报告中。", None
+    path = write_rows(LOCATE_HEADER, rows, Path(tempfile.mkdtemp(prefix="budgetqa-locate-")) / "引用查找.xlsx")
+    return pd.DataFrame(rows, columns=LOCATE_COLUMNS), f"找到 {len(rows)} 处", str(path)
 
 
 def check_rows(app: App, sentence: str, docs: list[str]) -> tuple[pd.DataFrame, str]:
@@ -218,26 +203,38 @@ def structure_chart(app: App, doc_id: str, table_id: str) -> pd.DataFrame:
             for f in facts
             if f.column == first_col and f.row_label[:1] in "一二三四五六七八九十" and "、" in f.row_label[:4]
         ]
-    data = [(f.row_label.strip(), float(f.value)) for f in top if f.value]
+    # a total never stands beside its own parts
+    data = [
+        (f.row_label.strip(), float(f.value))
+        for f in top
+        if f.value and not TOTAL_ROW.search(f.row_label.strip()) and not GRAND_TOTAL.search(f.row_label.strip())
+    ]
     return pd.DataFrame(data, columns=["项目", "金额"])
 
 
-# --- 审计 ----------------------------------------------------------------------------------
-AUDIT_COLUMNS = ["级别", "类型", "说明", "应为", "实为", "页", "位置", "原文"]
+# --- 审计 ---------------------------------------------------------------------------------
+AUDIT_COLUMNS = list(AUDIT_HEADER)
 
 
-def audit_rows(app: App, doc_id: str) -> tuple[pd.DataFrame, str]:
+def audit_rows(app: App, doc_id: str, fmt: str = "xlsx") -> tuple[pd.DataFrame, str, str | None]:
+    """One report's findings (or every report's), de-duplicated, in Chinese, with a file to take away."""
+    empty = pd.DataFrame(columns=AUDIT_COLUMNS)
     if not doc_id:
-        return pd.DataFrame(columns=AUDIT_COLUMNS), ""
+        return empty, "", None
+    docs = app.store.catalog.doc_ids() if doc_id == ALL_REPORTS else [doc_id]
     try:
-        findings = sorted(audit(app.store, doc_id), key=lambda f: SEVERITY_ORDER.get(f.severity, 3))
+        rows = [r for d in docs for r in audit_table(d, audit(app.store, d))]
     except BudgetQAError as exc:
-        return pd.DataFrame(columns=AUDIT_COLUMNS), _error_line(exc)
-    rows = [[f.severity, f.kind, f.message, f.expected, f.found, f.page or "", f.section, f.quote] for f in findings]
-    counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITY_ORDER}
-    return pd.DataFrame(
-        rows, columns=AUDIT_COLUMNS
-    ), f"{counts['error']} error · {counts['warning']} warning · {counts['info']} info"
+        return empty, _error_line(exc), None
+    rows.sort(key=lambda r: ["错误", "警告", "提示"].index(r[1]) if r[1] in ("错误", "警告", "提示") else 3)
+    if not rows:
+        tables = sum(len(app.store.facts.tables(d)) for d in docs)
+        why = "报告中没有可核对的表格" if not tables else f"{tables} 张表格的合计、文字与表格的对应都已核对"
+        return empty, f"未发现问题（{why}）。", None
+    counts = {s: sum(1 for r in rows if r[1] == s) for s in ("错误", "警告", "提示")}
+    name = "审计-全部报告" if doc_id == ALL_REPORTS else f"审计-{doc_id}"
+    path = write_rows(AUDIT_HEADER, rows, Path(tempfile.mkdtemp(prefix="budgetqa-audit-")) / f"{name}.{fmt}")
+    return pd.DataFrame(rows, columns=AUDIT_COLUMNS), " · ".join(f"{n} 条{s}" for s, n in counts.items()), str(path)
 
 
 # --- 上传 ----------------------------------------------------------------------------------
@@ -268,8 +265,12 @@ def upload(app: App, files: list[Any] | None, progress: gr.Progress) -> tuple[pd
             results.append([original, "失败", str(exc)])
     with app.lock:
         for i, (original, dst, fresh) in enumerate(saved):
-            progress((i, len(saved)), desc=f"正在读取 {original}")
-            r = app.store.ingest([dst])
+            progress((i, len(saved)), desc=f"正在读取 {original}（第 {i + 1}/{len(saved)} 个文件）")
+
+            def parsed(_name: str, _k: int, _n: int, i: int = i, original: str = original) -> None:
+                progress((i + 0.5, len(saved)), desc=f"已读取 {original}，正在建立索引……")
+
+            r = app.store.ingest([dst], progress=parsed)
             if r.errors:
                 results.append([original, "失败", r.errors[0].reason])
                 if fresh:  # keep only what is in the index; the user still has the file
@@ -287,38 +288,64 @@ def build_app(settings: Settings) -> gr.Blocks:
     app = App(settings)
     with gr.Blocks(title="budgetqa — 预算报告问答", analytics_enabled=False) as demo:
         gr.Markdown("## budgetqa — 预决算报告问答 · 每个数字都与报表核对")
+        answers = gr.State([])  # this page's answers, each keeping its sources
+        turn = gr.State(None)  # what the last question was understood to ask
         with gr.Tab("问答", id="ask"):
             with gr.Row():
                 with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="问答", height=420, elem_id="chat")
-                    question = gr.Textbox(label="问题", placeholder=EXAMPLES[0], elem_id="question")
+                    chat = gr.Chatbot(label="问答", height=520, elem_id="chat", sanitize_html=False)
+                    gr.HTML(LEGEND_HTML)
+                    question = gr.Textbox(label="问题", placeholder=app.examples()[0], elem_id="question")
                     with gr.Row():
                         send = gr.Button("提问", variant="primary", elem_id="ask-button")
-                        clear = gr.Button("清空")
-                    gr.Examples(EXAMPLES, inputs=question)
+                        redo = gr.Button("按原问题重问（不沿用上文）", elem_id="redo-plain")
+                        clear = gr.Button("清空对话")
+                    keep = gr.Checkbox(True, label="追问时沿用上一问的报告、年度和项目", elem_id="keep-context")
+                    gr.Examples(app.examples(), inputs=question)
+                    with gr.Row():
+                        exp_md = gr.Button("导出对话（Markdown）", elem_id="export-md")
+                        exp_docx = gr.Button("导出对话（Word）", elem_id="export-docx")
+                    exported = gr.File(label="导出的文件", elem_id="exported")
                 with gr.Column(scale=2):
                     docs = gr.Dropdown(app.report_choices(), multiselect=True, label="只在这些报告中查找（可不选）")
-                    top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="检索段落数 top-k")
+                    top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="参考的段落数")
                     use_llm = gr.Checkbox(
                         value=settings.llm_configured,
                         interactive=settings.llm_configured,
                         label="用 LLM 作答" if settings.llm_configured else "LLM 未配置：抽取式作答",
                     )
                     status = gr.Markdown(elem_id="ask-status")
-                    sources = gr.HTML(elem_id="sources")
-            ask_inputs = [question, chat, docs, top_k, use_llm]
+                    page_caption = gr.Markdown(
+                        "点答案里的 [1]、[2] 或数字后的标记，在这里看原文页。", elem_id="page-caption"
+                    )
+                    page_image = gr.Image(label="原文页", type="filepath", interactive=False, elem_id="page-image")
+                    page_context = gr.HTML(elem_id="page-context")
+                    copy_text = gr.Textbox(label="复制的内容（纯文本，含来源）", lines=3, elem_id="copy-text")
+            open_req = gr.Textbox(elem_id="open-request", elem_classes=["hidden-control"], container=False)
+            open_btn = gr.Button("open", elem_id="open-button", elem_classes=["hidden-control"])
+            ask_inputs = [question, chat, answers, turn, docs, top_k, use_llm, keep]
+            ask_outputs = [chat, answers, turn, status]
 
-            def run_ask(m: str, h: list[dict], d: list[str], k: int, u: bool) -> Iterator[tuple]:
-                yield from ask_stream(app, m, h, d, k, u)  # a generator function, so Gradio streams it
+            def run_ask(m: str, h: list, a: list, t: Any, d: list, k: int, u: bool, c: bool) -> Iterator[tuple]:
+                yield from ask_stream(app, m, h, a, t, d, k, u, c)  # a generator function: Gradio streams it
+
+            def run_plain(h: list, a: list, t: Any, d: list, k: int, u: bool) -> Iterator[tuple]:
+                if a:
+                    yield from ask_stream(app, a[-1].asked or a[-1].question, h, a, None, d, k, u, False)
 
             for trigger in (send.click, question.submit):
-                trigger(
-                    run_ask,
-                    ask_inputs,
-                    [chat, sources, status],
-                    api_name="ask" if trigger == send.click else False,
-                ).then(lambda: "", None, question)
-            clear.click(lambda: ([], "", ""), None, [chat, sources, status])
+                trigger(run_ask, ask_inputs, ask_outputs, api_name="ask" if trigger == send.click else False).then(
+                    lambda: "", None, question
+                )
+            redo.click(run_plain, [chat, answers, turn, docs, top_k, use_llm], ask_outputs)
+            clear.click(lambda: ([], [], None, ""), None, [chat, answers, turn, status])
+            open_btn.click(
+                lambda r, a: open_request(app, r, a),
+                [open_req, answers],
+                [page_image, page_caption, page_context, copy_text],
+            ).then(None, [open_req, copy_text], None, js=COPY_JS)
+            exp_md.click(lambda a: export_conversation(a, "md"), answers, exported)
+            exp_docx.click(lambda a: export_conversation(a, "docx"), answers, exported)
         with gr.Tab("对比", id="compare"):
             with gr.Row():
                 cmp_item = gr.Textbox(
@@ -331,7 +358,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             cmp_btn = gr.Button("对比", variant="primary", elem_id="compare-button")
             cmp_msg = gr.Markdown(elem_id="compare-status")
             cmp_out = gr.Dataframe(headers=COMPARE_COLUMNS, wrap=True, elem_id="compare-rows")
-            cmp_csv = gr.File(label="CSV 下载")
+            cmp_csv = gr.File(label="下载（CSV / XLSX）", file_count="multiple")
             cmp_chart = gr.BarPlot(x="报告", y="万元", title="对比（同一阶段、同一口径时）", label="对比图")
             cmp_btn.click(
                 lambda i, d, r: compare_rows(app, i, d, r),
@@ -345,11 +372,17 @@ def build_app(settings: Settings) -> gr.Blocks:
                 loc_docs = gr.Dropdown(app.report_choices(), multiselect=True, label="报告（可不选）")
             loc_btn = gr.Button("查找", variant="primary", elem_id="locate-button")
             loc_msg = gr.Markdown(elem_id="locate-status")
-            loc_out = gr.Dataframe(headers=LOCATE_COLUMNS, wrap=True, elem_id="locate-hits")
-            loc_btn.click(
-                lambda t, d: locate_rows(app, t, d), [loc_text, loc_docs], [loc_out, loc_msg], api_name="locate"
+            loc_out = gr.Dataframe(
+                headers=LOCATE_COLUMNS, wrap=True, elem_id="locate-hits", column_widths=["18%", "6%", "30%", "46%"]
             )
-            loc_text.submit(lambda t, d: locate_rows(app, t, d), [loc_text, loc_docs], [loc_out, loc_msg])
+            loc_file = gr.File(label="下载（XLSX）")
+            loc_btn.click(
+                lambda t, d: locate_rows(app, t, d),
+                [loc_text, loc_docs],
+                [loc_out, loc_msg, loc_file],
+                api_name="locate",
+            )
+            loc_text.submit(lambda t, d: locate_rows(app, t, d), [loc_text, loc_docs], [loc_out, loc_msg, loc_file])
             gr.Markdown("### 核对：粘贴一句话（比如新闻稿），逐个核对其中的数字")
             chk_text = gr.Textbox(label="句子", elem_id="check-text")
             chk_btn = gr.Button("核对", elem_id="check-button")
@@ -365,29 +398,51 @@ def build_app(settings: Settings) -> gr.Blocks:
             tb_info = gr.Markdown(elem_id="tables-info")
             tb_frame = gr.Dataframe(wrap=True, elem_id="tables-frame")
             tb_csv = gr.File(label="CSV 下载")
-            tb_chart = gr.BarPlot(x="项目", y="金额", title="表格结构（一级项目）", label="结构图")
+            tb_chart = gr.BarPlot(x="项目", y="金额", title="表格结构（一级项目，不含合计）", label="结构图")
             tb_doc.change(lambda d: table_choices(app, d), tb_doc, tb_table)
             tb_table.change(
                 lambda d, t: show_table(app, d, t), [tb_doc, tb_table], [tb_frame, tb_info, tb_csv, tb_chart]
             )
         with gr.Tab("审计", id="audit"):
-            au_doc = gr.Dropdown(app.report_choices(), label="报告", elem_id="audit-doc")
+            au_doc = gr.Dropdown([("全部报告", ALL_REPORTS), *app.report_choices()], label="报告", elem_id="audit-doc")
             au_msg = gr.Markdown(elem_id="audit-status")
-            au_out = gr.Dataframe(headers=AUDIT_COLUMNS, wrap=True, elem_id="audit-findings")
-            au_doc.change(lambda d: audit_rows(app, d), au_doc, [au_out, au_msg])
+            au_out = gr.Dataframe(
+                headers=AUDIT_COLUMNS,
+                wrap=True,
+                elem_id="audit-findings",
+                column_widths=["10%", "5%", "8%", "20%", "8%", "8%", "4%", "15%", "22%"],
+            )
+            au_file = gr.File(label="下载（XLSX）")
+            au_doc.change(lambda d: audit_rows(app, d), au_doc, [au_out, au_msg, au_file])
         with gr.Tab("上传", id="upload"):
             gr.Markdown(f"添加 PDF / TXT / MD 报告（每个不超过 {settings.max_upload_mb} MB）。文件名即 doc_id。")
-            up_files = gr.File(file_count="multiple", file_types=[".pdf", ".txt", ".md"], elem_id="upload-files")
+            up_files = gr.File(
+                label="拖入或点击选择报告文件",
+                file_count="multiple",
+                file_types=[".pdf", ".txt", ".md"],
+                elem_id="upload-files",
+            )
             up_btn = gr.Button("加入索引", variant="primary", elem_id="upload-button")
             up_out = gr.Dataframe(headers=["文件", "结果", "说明"], elem_id="upload-results")
             up_list = gr.Dataframe(app.reports_frame(), label="已索引的报告", elem_id="reports")
 
-            def do_upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
-                result, listing = upload(app, files, progress)
-                choices = app.report_choices()
-                return (result, listing, *(gr.update(choices=choices) for _ in range(5)))
+        pickers = [docs, loc_docs, tb_doc, cmp_docs]
 
-            up_btn.click(do_upload, up_files, [up_out, up_list, docs, loc_docs, tb_doc, au_doc, cmp_docs])
+        def choices_now() -> tuple:
+            """Report lists as they are now: read when a page opens and after every upload."""
+            choices = app.report_choices()
+            return (
+                *(gr.update(choices=choices) for _ in pickers),
+                gr.update(choices=[("全部报告", ALL_REPORTS), *choices]),
+                app.reports_frame(),
+            )
+
+        def do_upload(files: list[Any] | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+            result, _ = upload(app, files, progress)
+            return (result, *choices_now())
+
+        up_btn.click(do_upload, up_files, [up_out, *pickers, au_doc, up_list])
+        demo.load(choices_now, None, [*pickers, au_doc, up_list])
     return demo
 
 
@@ -397,6 +452,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
         server_name=host,
         server_port=port,
         css=CSS,
+        head=CLICK_JS,
         theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["monospace"]),  # no web fonts offline
         max_file_size=f"{settings.max_upload_mb}mb",
         show_error=False,
