@@ -18,7 +18,7 @@ from ingest.errors import BadInputError
 from ingest.facts import parse_decimal
 from ingest.model import CheckedNumber, Citation, PageBox, content_hash
 from ingest.pipeline import Store
-from rag.locate import normalize_with_map
+from rag.locate import Hit, normalize_with_map
 
 SCALE = 2.0  # 144 dpi: the small print of a 决算表 stays legible
 MIN_RUN = 6  # normalized characters a matched piece needs: shorter ones ("0.00") match anywhere
@@ -212,6 +212,17 @@ class PageViewer:
             _draw(plain, boxes, boxed)
         return boxed
 
+    def hit_boxes(self, hit: Hit, query: str) -> list[dict]:
+        """`budgetqa locate --json`: the boxes of a found place (the cell, or the quoted words)."""
+        if not hit.page or not self.is_pdf(hit.doc_id):
+            return []
+        if hit.kind == "table":
+            value = _value_of(hit.value)
+            found = self.cell_boxes(hit.doc_id, hit.page, hit.row, value, hit.column) if value is not None else []
+        else:
+            found = self.quote_boxes(hit.doc_id, hit.page, query)
+        return PageView(hit.doc_id, hit.page, tuple(found)).to_dict()["boxes"]
+
     def render_view(self, view: PageView) -> Path | None:
         """The view's page(s) as one PNG, boxes drawn; pages a table runs over stacked. None for a text
         report or a PDF without the page number."""
@@ -301,7 +312,9 @@ def _stack(images: list[Path], out: Path) -> None:
     from PIL import Image
 
     opened = [Image.open(p).convert("RGB") for p in images]
-    sheet = Image.new("RGB", (max(i.width for i in opened), sum(i.height for i in opened) + 8 * (len(opened) - 1)), "#888")
+    sheet = Image.new(
+        "RGB", (max(i.width for i in opened), sum(i.height for i in opened) + 8 * (len(opened) - 1)), "#888"
+    )
     y = 0
     for im in opened:
         sheet.paste(im, (0, y))

@@ -13,8 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+from conftest import REALDATA
 
+from ingest.pipeline import Store
 from ingest.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +32,7 @@ FLAGS = [
     "--no-first-run",
 ]
 QUESTION = "清城区工信局2024年政府性基金预算财政拨款收入为什么增加？"
+PDF = "putuo-sifaju-2026-danwei-yusuan.pdf"
 HOSTILE = (
     "测试区恶意样本局2024年度部门决算\n\n第一部分 情况说明\n\n"
     "恶意样本局2024年度收入合计12.50万元。<script>window.__pwned = 1</script>"
@@ -46,6 +50,10 @@ def _free_port() -> int:
 def server(corpus_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> str:
     home = tmp_path_factory.mktemp("web") / "home"
     shutil.copytree(corpus_settings.home, home)  # uploads must not change the shared index
+    if (REALDATA / PDF).exists():  # a real PDF, so that a citation opens a rendered page
+        store = Store(corpus_settings.with_(home=home))
+        assert not store.ingest([REALDATA / PDF]).errors
+        store.close()
     port = _free_port()
     env = dict(os.environ, BUDGETQA_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False")
     log = (tmp_path_factory.mktemp("weblog") / "serve.log").open("w")
@@ -75,7 +83,9 @@ def page(server: str):  # noqa: ANN201
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
+        pg = context.new_page()
         pg.set_default_timeout(60_000)
         pg.goto(server)
         pg.wait_for_selector("#question textarea")
@@ -102,17 +112,71 @@ def _pick(page, elem_id: str, text: str) -> None:  # noqa: ANN001
     page.get_by_role("option", name=text, exact=False).first.click()
 
 
-@pytest.mark.browser
-def test_ask_shows_a_cited_answer_with_a_checked_number(page) -> None:  # noqa: ANN001
-    page.locator("#question textarea").fill(QUESTION)
+def _ask(page, question: str, answers_before: int) -> None:  # noqa: ANN001
+    page.locator("#question textarea").fill(question)
     page.locator("#ask-button").click()
-    _see(page, "sources", "引用来源")
-    sources = page.locator("#sources").inner_text()
-    assert "[1]" in sources and "✓" in sources and "42,400万元" in sources
-    assert "mark" in page.locator("#sources").inner_html()  # the quoted sentence is highlighted
+    page.wait_for_function(
+        f"document.querySelectorAll('#chat details.sources').length > {answers_before}", timeout=120_000
+    )
+
+
+@pytest.mark.browser
+def test_ask_shows_a_cited_answer_and_a_follow_up_keeps_the_report(page) -> None:  # noqa: ANN001
+    page.locator("#question textarea").fill("清城区工信局2024年政府性基金预算财政拨款收入是多少？")
+    page.locator("#ask-button").click()
+    page.wait_for_selector("#chat details.sources", timeout=120_000)
     chat = page.locator("#chat").inner_text()
-    assert "[1]" in chat and "✓" in chat
-    page.screenshot(path=str(ARTIFACTS / "ask.png"), full_page=True)
+    assert "[1]" in chat and "✓" in chat and "42,400" in chat
+    _ask(page, "那一般公共预算呢？", 1)
+    last = page.locator("#chat .understood").last.inner_text()
+    assert "清城区工信局2024年一般公共预算" in last
+    last_answer = page.locator("#chat details.sources").last
+    last_answer.locator("summary").click()
+    sources = last_answer.inner_text()
+    assert "清城区" in sources and "6,268.57" in sources
+    # the first answer keeps its own sources
+    assert "42,400" in page.locator("#chat details.sources").first.inner_html()
+    page.screenshot(path=str(ARTIFACTS / "ask-follow-up.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_citation_opens_the_pdf_page_with_the_quote_boxed(page, tmp_path: Path) -> None:  # noqa: ANN001
+    if not (REALDATA / PDF).exists():
+        pytest.skip(f"{REALDATA / PDF} is absent: the real PDFs live in ../shared/realdata")
+    from PIL import Image
+
+    before = page.locator("#chat details.sources").count()
+    _ask(page, "普陀区司法局2026年单位预算“三公”经费预算是多少？", before)
+    page.locator("#chat a.cite").last.click()
+    _see(page, "page-caption", "红框")
+    img = page.locator("#page-image img")
+    img.wait_for()
+    page.wait_for_function("document.querySelector('#page-image img').complete")
+    shot = tmp_path / "page.png"
+    img.screenshot(path=str(shot))
+    page.screenshot(path=str(ARTIFACTS / "page-boxed.png"), full_page=True)
+    px = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    red = int(((px[..., 0] > 180) & (px[..., 1] < 80) & (px[..., 2] < 80)).sum())
+    assert red > 50, f"no red box visible on the rendered page ({red} red pixels)"
+
+
+@pytest.mark.browser
+def test_copy_and_word_export_carry_the_sources(page, tmp_path: Path) -> None:  # noqa: ANN001
+    if page.locator("#chat details.sources").count() == 0:
+        _ask(page, QUESTION, 0)
+    page.locator("#chat a.copy").first.click()
+    page.wait_for_function("document.querySelector('#copy-text textarea').value.includes('来源')")
+    copied = page.locator("#copy-text textarea").input_value()
+    assert copied.startswith("问：") and "[1] 《" in copied and "与表格中同一项一致" in copied
+    with page.expect_download() as dl:
+        page.locator("#export-docx").click()
+        page.locator("#exported a").first.click()
+    path = tmp_path / "conv.docx"
+    dl.value.save_as(str(path))
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    assert "来源" in text and "《" in text and "第" in text
 
 
 @pytest.mark.browser
@@ -127,6 +191,12 @@ def test_locate_finds_a_figure_across_formats(page) -> None:  # noqa: ANN001
     page.locator("#check-button").click()
     _see(page, "check-numbers", "与表格中同一项不符")
     page.screenshot(path=str(ARTIFACTS / "locate.png"), full_page=True)
+    # the columns wrap inside 1400 px: nothing runs off the right edge
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    right = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('#locate-hits td')].map(td => td.getBoundingClientRect().right))"
+    )
+    assert right <= 1400
 
 
 @pytest.mark.browser
@@ -150,25 +220,43 @@ def test_upload_lists_the_file_and_hostile_text_stays_text(page, tmp_path: Path)
     assert "hostile-sample" in page.locator("#reports").inner_text()
     page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
     _tab(page, "问答")
-    page.locator("#question textarea").fill("恶意样本局2024年度收入合计是多少？")
-    page.locator("#ask-button").click()
-    _see(page, "sources", "恶意样本局")
-    shown = page.locator("#sources").inner_text()
-    assert "<script>" in shown  # displayed as characters
+    _ask(page, "恶意样本局2024年度收入合计是多少？", page.locator("#chat details.sources").count())
+    page.locator("#chat details.sources").last.locator("summary").click()
+    shown = page.locator("#chat details.sources").last.inner_text()
+    assert "恶意样本局" in shown and "<script>" in shown  # displayed as characters
     assert page.evaluate("window.__pwned === undefined && window.__pwned2 === undefined")
-    assert page.locator("#sources script").count() == 0 and page.locator("#sources img").count() == 0
+    assert page.locator("#chat script").count() == 0 and page.locator("#chat img[src=x]").count() == 0
     page.screenshot(path=str(ARTIFACTS / "hostile.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_upload_shows_progress_before_it_ends(page) -> None:  # noqa: ANN001
+    pdf = REALDATA / "putuo-fuliyuan-2024-danwei-yusuan.pdf"
+    if not pdf.exists():
+        pytest.skip(f"{pdf} is absent: the real PDFs live in ../shared/realdata")
+    from playwright.sync_api import expect
+
+    _tab(page, "上传")
+    page.locator("#upload-files input[type=file]").set_input_files(str(pdf))
+    page.locator("#upload-button").click()
+    expect(page.get_by_text("正在").first).to_be_visible(timeout=60_000)
+    assert "putuo-fuliyuan" not in page.locator("#upload-results").inner_text()  # still running
+    page.screenshot(path=str(ARTIFACTS / "upload-progress.png"), full_page=True)
+    _see(page, "upload-results", "已加入")
+    _tab(page, "问答")
+    docs_choices = page.evaluate("document.body.innerText")
+    assert docs_choices  # the page is still alive after the upload
 
 
 def test_gradio_client_asks_and_locates(server: str) -> None:
     from gradio_client import Client
 
     client = Client(server, verbose=False)
-    chat, sources, status = client.predict(QUESTION, [], [], 5, False, api_name="/ask")
+    chat, status = client.predict(QUESTION, [], [], 5, False, True, api_name="/ask")
     content = chat[-1]["content"]
     text = content if isinstance(content, str) else " ".join(part.get("text", "") for part in content)
-    assert "42,400万元" in text and "引用来源" in sources and "引用" in status
-    table, msg = client.predict("42400", [], api_name="/locate")
+    assert "42,400万元" in text and "引用来源" in text and "引用" in status
+    table, msg, _ = client.predict("42400", [], api_name="/locate")
     assert "找到" in msg and any("qingcheng" in str(row) for row in table["data"])
 
 
@@ -196,10 +284,10 @@ def test_sources_panel_escapes_document_text() -> None:
     c = Citation(1, "d", "<b>t</b>", "s", 3, "c1", "text", "收入12.50万元。<script>x()</script>", "收入12.50万元。")
     n = CheckedNumber("12.50万元", Decimal("12.5"), "万元", "quoted")
     a = Answer("q", "收入12.50万元。[1]<img src=x onerror=y()>", "extractive", False, (c,), (), (n,))
-    html = sources_html(a) + answer_message(a)
+    html = sources_html(a, 0) + answer_message(a, 0)
     assert "<script>" not in html and "<img" not in html and "<b>t</b>" not in html
     assert "&lt;script&gt;" in html and "<mark>收入12.50万元。</mark>" in html
-    assert html.count("<sup") == 1
+    assert 'data-cite="0:1"' in html and html.count('class="mark mark-quoted"') == 1
 
 
 def test_upload_reports_each_bad_file_plainly(corpus_settings: Settings, tmp_path: Path) -> None:

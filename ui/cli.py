@@ -146,7 +146,16 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     except OSError:
         pass
     if fmt == "json":
-        print(dump_json(answer_to_dict(answer)))
+        from rag.pages import PageViewer
+
+        data = answer_to_dict(answer)
+        viewer = PageViewer(qa.store)  # where each citation and each checked cell stands on its page
+        for c, d in zip(answer.citations, data["citations"], strict=True):
+            d["boxes"] = viewer.citation_view(c).to_dict()["boxes"]
+        for n, d in zip(answer.numbers, data["numbers"], strict=True):
+            view = viewer.number_view(n)
+            d["boxes"] = view.to_dict()["boxes"] if view else []
+        print(dump_json(data))
     elif fmt == "md":
         from ui.takeaway import answer_markdown
 
@@ -277,13 +286,21 @@ def cmd_locate(args: argparse.Namespace, settings: Settings) -> int:
 
     if not settings.db_path.exists():
         raise BadInputError(f"no index under {settings.home}; run `budgetqa ingest` first")
-    hits = Locator(Store(settings)).locate(args.text, tuple(args.doc or ()))
+    store = Store(settings)
+    hits = Locator(store).locate(args.text, tuple(args.doc or ()))
     if args.out:
         from ui.takeaway import LOCATE_HEADER, locate_table, write_rows
 
         print(f"已写入 {write_rows(LOCATE_HEADER, locate_table(hits), _out_path(args.out))}", file=sys.stderr)
     if args.json:
-        print(dump_json({"query": args.text, "hits": [asdict(h) for h in hits]}))
+        from rag.pages import PageViewer
+
+        viewer = PageViewer(store)
+        print(
+            dump_json(
+                {"query": args.text, "hits": [{**asdict(h), "boxes": viewer.hit_boxes(h, args.text)} for h in hits]}
+            )
+        )
         return 0
     if not hits:
         print("没有找到。")
