@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ingest.errors import BadInputError
 from ingest.facts import parse_decimal
-from ingest.model import CheckedNumber, Citation, PageBox, content_hash
+from ingest.model import CheckedNumber, Citation, Fact, PageBox, content_hash
 from ingest.pipeline import Store
 from rag.locate import Hit, normalize_with_map
 
@@ -155,24 +155,22 @@ class PageViewer:
         pages), with the row's label cell; of several such cells, the one under the column's header.
         None when no such row holds the value."""
         label = _norm(row_label)
-        leaf = _norm(column.split(">")[-1]) if column else ""
+        parts = [_norm(p) for p in column.split(">") if p.strip()] if column else []
         for p in range(page, page + follow + 1):
             rows: dict[str, list[PageBox]] = {}
             for b in self.store.layout.on_page(doc_id, p):
                 if b.kind == "cell":
                     rows.setdefault(b.group, []).append(b)
             for group, cells in rows.items():
-                if not any(_norm(c.text) == label for c in cells):
+                if label and not any(_norm(c.text) == label for c in cells):
                     continue
                 hits = [c for c in cells if _value_of(c.text) == value]
-                if len(hits) > 1 and leaf:
+                if hits and (len(hits) > 1 or not label) and parts:
                     table = group.split("r")[0]
-                    heads = [
-                        h for g, hs in rows.items() if g.split("r")[0] == table for h in hs if _norm(h.text) == leaf
-                    ]
-                    hits = [c for c in hits if any(h.x0 - 1 <= (c.x0 + c.x1) / 2 <= h.x1 + 1 for h in heads)] or hits
-                if hits:
-                    labels = [c for c in cells if _norm(c.text) == label]
+                    heads = [h for g, hs in rows.items() if g.split("r")[0] == table and g != group for h in hs]
+                    hits = [c for c in hits if _under(c, parts, heads)] or (hits if label else [])
+                if hits and (label or len(hits) == 1):  # without a row label only one sure cell is boxed
+                    labels = [c for c in cells if label and _norm(c.text) == label]
                     return _highlights(labels[:1] + hits)
         return []
 
@@ -183,6 +181,12 @@ class PageViewer:
         chunk = next((x for x in self.store.catalog.doc_chunks(c.doc_id) if x.chunk_id == c.chunk_id), None)
         context = self.text_context(c.doc_id, chunk.start, chunk.end) if chunk else None
         return PageView(c.doc_id, c.page, (), context)
+
+    def fact_view(self, f: Fact) -> PageView | None:
+        """A table cell (a compared figure, say) boxed on its page; None for a text report's table."""
+        if not f.page or not self.is_pdf(f.doc_id):
+            return None
+        return PageView(f.doc_id, f.page, tuple(self.cell_boxes(f.doc_id, f.page, f.row_label, f.value, f.column)))
 
     def number_view(self, n: CheckedNumber) -> PageView | None:
         """The table cell a checked figure was compared with, boxed on its page; None without a cell."""
@@ -274,6 +278,16 @@ class PageViewer:
         b = len(text) if b < 0 else b
         page = next((c.page for c in self.store.catalog.doc_chunks(doc_id) if c.start <= start < c.end), None)
         return TextContext(text[a:start], text[start:end], text[end:b], page)
+
+
+def _under(cell: PageBox, parts: list[str], heads: list[PageBox]) -> bool:
+    """The cell stands under a header cell for every part of its column path (a part may be a span
+    above several columns)."""
+    mid = (cell.x0 + cell.x1) / 2
+    return all(
+        any(_norm(h.text) == part and h.x0 - 1 <= mid <= h.x1 + 1 and h.bottom <= cell.top + 1 for h in heads)
+        for part in parts
+    )
 
 
 def _value_of(text: str) -> Decimal | None:

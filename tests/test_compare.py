@@ -97,7 +97,7 @@ def test_web_compare_tab_gives_table_csv_chart_and_one_line_errors(compare_setti
     from ui.web import App, compare_rows
 
     app = App(compare_settings)
-    frame, msg, files, chart = compare_rows(app, "三公经费", list(WANLI), False)
+    frame, msg, files, chart, facts = compare_rows(app, "三公经费", list(WANLI), False)
     assert list(frame["数值（万元）"]) == ["22.91", "47.91", "37.91"]
     csv_path, xlsx_path = files
     assert "计算" in msg and Path(csv_path).read_text(encoding="utf-8-sig").startswith("报告,")
@@ -106,5 +106,15 @@ def test_web_compare_tab_gives_table_csv_chart_and_one_line_errors(compare_setti
     sheet = load_workbook(xlsx_path).active
     assert sheet.cell(1, 1).value == "报告" and sheet.max_row == 4  # header and one row per Wanli budget
     assert len(chart) == 3
-    frame, msg, csv_path, _ = compare_rows(app, "火星探测器", [], False)
+    # each value's cell opens its own page, boxed
+    from types import SimpleNamespace
+
+    from ui.web import compare_cell
+
+    for i, f in enumerate(facts):
+        image, caption = compare_cell(app, facts, SimpleNamespace(index=[i, 2]))
+        assert image and f"第{f.page}页" in caption and "红框" in caption, caption
+        view = app.viewer.fact_view(f)
+        assert view.highlights and view.highlights[0].page == f.page
+    frame, msg, csv_path, _, _ = compare_rows(app, "火星探测器", [], False)
     assert frame.empty and msg.startswith("⚠") and "\n" not in msg and csv_path is None

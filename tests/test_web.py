@@ -239,10 +239,10 @@ def test_upload_shows_progress_before_it_ends(page) -> None:  # noqa: ANN001
     _tab(page, "上传")
     page.locator("#upload-files input[type=file]").set_input_files(str(pdf))
     page.locator("#upload-button").click()
-    expect(page.get_by_text("正在").first).to_be_visible(timeout=60_000)
-    assert "putuo-fuliyuan" not in page.locator("#upload-results").inner_text()  # still running
+    expect(page.locator("#upload-results").get_by_text("正在").first).to_be_visible(timeout=60_000)
+    assert "doc_id putuo-fuliyuan" not in page.locator("#upload-results").inner_text()  # shown while it runs
     page.screenshot(path=str(ARTIFACTS / "upload-progress.png"), full_page=True)
-    _see(page, "upload-results", "已加入")
+    _see(page, "upload-results", "doc_id putuo-fuliyuan")
     _tab(page, "问答")
     docs_choices = page.evaluate("document.body.innerText")
     assert docs_choices  # the page is still alive after the upload

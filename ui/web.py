@@ -94,9 +94,26 @@ CHECK_COLUMNS = ["核对", "数字", "状态", "依据"]
 COMPARE_COLUMNS = ["报告", "年度", "数值（万元）", "阶段", "表", "行", "列", "页"]
 
 
+def compare_cell(app: App, facts: list[Any], evt: gr.SelectData) -> tuple[str | None, str]:
+    """A clicked row of the 对比 table: its cell boxed on the report's page."""
+    row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+    f = facts[row] if facts and 0 <= row < len(facts) else None
+    if f is None:
+        return None, "这一行没有表格单元格（报告的表格中未列出这一项）。"
+    try:
+        view = app.viewer.fact_view(f)
+        image = app.viewer.render_view(view) if view else None
+    except BudgetQAError as exc:
+        return None, _error_line(exc)
+    if image is None:
+        return None, f"{f.table_title} · {f.row_label} · {f.column}（文本报告，没有页面图像）"
+    boxed = "红框为这个单元格" if view and view.highlights else "⚠ 未能在页面上框出这个单元格"
+    return str(image), f"{f.table_title} · {f.row_label} · {f.column} · 第{f.page}页 · {boxed}"
+
+
 def compare_rows(
     app: App, item: str, docs: list[str], rank: bool
-) -> tuple[pd.DataFrame, str, list[str] | None, pd.DataFrame]:
+) -> tuple[pd.DataFrame, str, list[str] | None, pd.DataFrame, list[Any]]:
     """The 对比 tab: one item across the chosen reports (all when none is chosen), a CSV to take away
     and a bar chart of the comparable values."""
     empty = pd.DataFrame(columns=COMPARE_COLUMNS)
@@ -104,7 +121,7 @@ def compare_rows(
     try:
         c = app.qa.compare_item(item.strip(), tuple(docs or ()), rank=rank)
     except BudgetQAError as exc:
-        return empty, _error_line(exc), None, chart
+        return empty, _error_line(exc), None, chart, []
     rows = c.table()
     frame = pd.DataFrame(list(rows[1:]), columns=list(rows[0]))
     lines = [f"「{c.request.describe()}」：{len(c.found)}/{len(c.rows)} 个报告有这一项（单位：万元）。"]
@@ -115,7 +132,7 @@ def compare_rows(
     files = [str(write_rows(rows[0], rows[1:], folder / f"对比.{ext}")) for ext in ("csv", "xlsx")]
     if c.comparable:
         chart = pd.DataFrame({"报告": [f"{r.report}" for r in c.found], "万元": [float(r.wan() or 0) for r in c.found]})
-    return frame, "\n\n".join(lines), files, chart
+    return frame, "\n\n".join(lines), files, chart, [r.fact for r in c.rows]
 
 
 def locate_rows(app: App, text: str, docs: list[str]) -> tuple[pd.DataFrame, str, str | None]:
@@ -348,24 +365,31 @@ def build_app(settings: Settings) -> gr.Blocks:
             exp_docx.click(lambda a: export_conversation(a, "docx"), answers, exported)
         with gr.Tab("对比", id="compare"):
             with gr.Row():
-                cmp_item = gr.Textbox(
-                    label="项目（名称或功能分类编码）",
-                    placeholder="三公经费 / 一般公共预算财政拨款支出 / 208",
+                cmp_item = gr.Dropdown(
+                    sorted(app.qa.table_items()),
+                    allow_custom_value=True,
+                    filterable=True,
+                    label="项目（输入即可搜索表格中的项目，或填功能分类编码如 208）",
                     elem_id="compare-item",
                 )
                 cmp_docs = gr.Dropdown(app.report_choices(), multiselect=True, label="报告（不选则为全部）")
                 cmp_rank = gr.Checkbox(label="按数值排名", value=False)
             cmp_btn = gr.Button("对比", variant="primary", elem_id="compare-button")
             cmp_msg = gr.Markdown(elem_id="compare-status")
+            cmp_facts = gr.State([])
             cmp_out = gr.Dataframe(headers=COMPARE_COLUMNS, wrap=True, elem_id="compare-rows")
+            gr.Markdown("点表中的一行，在下方看这个单元格在报告中的原页。")
+            cmp_page_caption = gr.Markdown(elem_id="compare-page-caption")
+            cmp_page = gr.Image(label="原表页", type="filepath", interactive=False, elem_id="compare-page")
             cmp_csv = gr.File(label="下载（CSV / XLSX）", file_count="multiple")
             cmp_chart = gr.BarPlot(x="报告", y="万元", title="对比（同一阶段、同一口径时）", label="对比图")
             cmp_btn.click(
-                lambda i, d, r: compare_rows(app, i, d, r),
+                lambda i, d, r: compare_rows(app, i or "", d, r),
                 [cmp_item, cmp_docs, cmp_rank],
-                [cmp_out, cmp_msg, cmp_csv, cmp_chart],
+                [cmp_out, cmp_msg, cmp_csv, cmp_chart, cmp_facts],
                 api_name="compare",
             )
+            cmp_out.select(lambda facts, evt: compare_cell(app, facts, evt), cmp_facts, [cmp_page, cmp_page_caption])
         with gr.Tab("引用查找", id="locate"):
             with gr.Row():
                 loc_text = gr.Textbox(label="引文或数字", placeholder="42400 或 一段原文", elem_id="locate-text")
