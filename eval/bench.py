@@ -105,6 +105,7 @@ def main() -> int:
     loc = locate_figures(store)
     tables = table_share([p for p in pdfs])
     audit_s = time_audit(store)
+    render = page_render_figures(qa, questions)
     scale = compare_at_scale(settings.db_path)
     figures = {
         "reports": len(result.added),
@@ -127,6 +128,7 @@ def main() -> int:
         "pdf_parse_single_process_s": tables[1],
         "table_share_of_pdf_parse": tables[2],
         "table_share_of_pdf_ingest_end_to_end": round(tables[0] / pdf_s, 3) if pdf_s else None,
+        "page_render": render,
         "compare_1000_reports": scale,
         "baseline": base,
         "errors": [str(e) for e in result.errors],
@@ -135,6 +137,37 @@ def main() -> int:
     if args.out:
         Path(args.out).write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     return 0
+
+
+def page_render_figures(qa, questions: list[str]) -> dict:  # noqa: ANN001
+    """Opening a cited PDF page with the quote boxed: first (render + boxes) and cached, per citation."""
+    from rag.pages import PageViewer
+
+    viewer = PageViewer(qa.store)
+    views = []
+    for q in questions:
+        for c in qa.ask(q).citations:
+            if c.page and viewer.is_pdf(c.doc_id):
+                views.append(c)
+    first, cached, boxed = [], [], 0
+    for c in views[:20]:
+        s = time.perf_counter()
+        view = viewer.citation_view(c)
+        viewer.render_view(view)
+        first.append((time.perf_counter() - s) * 1000)
+        boxed += bool(view.highlights)
+        s = time.perf_counter()
+        viewer.render_view(viewer.citation_view(c))
+        cached.append((time.perf_counter() - s) * 1000)
+    if not first:
+        return {"citations": 0}
+    return {
+        "citations": len(first),
+        "boxed": boxed,
+        "first_ms_p50": round(statistics.median(first), 1),
+        "first_ms_max": round(max(first), 1),
+        "cached_ms_p50": round(statistics.median(cached), 1),
+    }
 
 
 def pct(values: list[float], p: float) -> float:
