@@ -313,3 +313,16 @@ def test_upload_reports_each_bad_file_plainly(corpus_settings: Settings, tmp_pat
     assert rows["garbage.txt"][0] == "失败"
     assert rows["ok.txt"][0] == "已加入" and "ok" in listing["doc_id"].tolist()
     assert sorted(p.name for p in (home / "uploads").iterdir()) == ["ok.txt"]
+
+
+def test_chat_error_lines_quote_input_as_text(corpus_settings: Settings) -> None:
+    """The chat renders HTML: an error that quotes what the user typed must show it as characters."""
+    from ui.web import App
+    from ui.web_ask import ask_stream
+
+    app = App(corpus_settings)
+    *_, (chat, answers, turn, status) = ask_stream(app, "<b>问题</b>", [], [], None, ["<script>x()</script>"], 5, False)
+    assert chat[0]["content"] == "&lt;b&gt;问题&lt;/b&gt;"
+    last = chat[-1]["content"]
+    assert last.startswith("⚠") and "<script>" not in last and "&lt;script&gt;" in last
+    assert answers == [] and turn is None

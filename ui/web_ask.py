@@ -49,9 +49,9 @@ def ask_stream(
                 on_token=tokens.put,
             )
         except BudgetQAError as exc:
-            box["error"] = f"⚠ {exc}"
+            box["error"] = f"⚠ {escape(str(exc))}"  # errors quote the input: shown as text, never as HTML
         except Exception as exc:  # the page shows one line, never a traceback
-            box["error"] = f"⚠ 内部错误：{type(exc).__name__}: {exc}"
+            box["error"] = f"⚠ 内部错误：{type(exc).__name__}: {escape(str(exc))}"
         finally:
             tokens.put(None)
 
