@@ -6,7 +6,7 @@ Ingests corpus/ plus the PDFs of --realdata into a fresh temporary BUDGETQA_HOME
 embeddings), then times 50 questions through the same path as `budgetqa ask`, then one cold
 `budgetqa ask` in a new process; then locate over 60 figures and quotes, audit over every report,
 the cost of table extraction, and the llama-index baseline (build and query) over the same texts.
-Targets: ingest ≥ 8 PDF pages/s end to end, warm ask p50 ≤ 150 ms and p95 ≤ 400 ms, cold ask ≤ 4 s,
+Targets: ingest ≥ 8 PDF pages/s end to end, warm ask p50 ≤ 150 ms and p95 ≤ 400 ms, cold ask ≤ 2 s,
 peak memory ≤ 1.5 GB, locate p95 ≤ 50 ms, audit over all reports ≤ 10 s, tables ≤ 30 % of ingest.
 """
 

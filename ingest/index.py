@@ -121,6 +121,63 @@ class VectorStore:
         )
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(ids), 1000):
+            got = self.col.get(ids=ids[i : i + 1000], include=["embeddings"])
+            out.update(zip(got["ids"], (np.asarray(v, dtype=np.float32) for v in got["embeddings"]), strict=True))
+        return out
+
+
+class DenseSnapshot:
+    """The catalog's chunk vectors as one matrix, for the local store: an `ask` searches it exactly with
+    numpy and need not load chromadb (a second of a cold start). Written after every ingest, valid for
+    one catalog generation; Chroma stays the store of record. Rows follow the catalog, so a vector no
+    catalog chunk has is never found."""
+
+    def __init__(self, ids: list[str], matrix: np.ndarray, meta: list[tuple[str, int, str]], generation: int) -> None:
+        self.ids = ids
+        self.matrix = matrix
+        self.meta = meta
+        self.generation = generation
+
+    def query(
+        self,
+        vector: np.ndarray,
+        n: int,
+        doc_ids: tuple[str, ...] = (),
+        year: int | None = None,
+        kind: str | None = None,
+    ) -> list[tuple[str, float]]:
+        if not self.ids:
+            return []
+        scores = self.matrix @ vector.astype(np.float32)  # unit vectors: cosine similarity
+        if doc_ids or year is not None or kind is not None:
+            keep = np.array(
+                [
+                    (not doc_ids or d in doc_ids) and (year is None or y == year) and (kind is None or k == kind)
+                    for d, y, k in self.meta
+                ]
+            )
+            scores = np.where(keep, scores, -np.inf)
+        top = np.argsort(-scores)[:n]
+        return [(self.ids[i], float(scores[i])) for i in top if np.isfinite(scores[i])]
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("wb") as f:
+            pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+
+    @staticmethod
+    def load(path: Path) -> DenseSnapshot | None:
+        try:
+            with path.open("rb") as f:
+                snap = pickle.load(f)
+            return snap if isinstance(snap, DenseSnapshot) else None
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+
 
 class SparseIndex:
     """BM25 over the catalog's tokens, rebuilt when the catalog generation changes."""

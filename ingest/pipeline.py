@@ -15,12 +15,14 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ingest.catalog import Catalog
 from ingest.chunking import chunk_report
 from ingest.embed import Embedder, collection_name, make_embedder
 from ingest.errors import BadInputError, DocumentError
 from ingest.factstore import FactStore
-from ingest.index import SparseIndex, VectorStore, tokenize
+from ingest.index import DenseSnapshot, SparseIndex, VectorStore, tokenize
 from ingest.layout import BoxStore
 from ingest.model import Chunk, Report
 from ingest.parse import PARSER_VERSION, SUPPORTED, parse_file, sha256_file
@@ -172,6 +174,8 @@ class Store:
                     result.removed.append(doc_id)
         if result.changed or not self.settings.bm25_path.exists():
             self.rebuild_sparse()
+        if not self.settings.chroma_url and (result.changed or not self.settings.dense_path.exists()):
+            self.rebuild_dense()
         return result
 
     def _store_report(self, report: Report, result: IngestResult) -> None:
@@ -201,6 +205,31 @@ class Store:
         self.settings.home.mkdir(parents=True, exist_ok=True)
         index.save(self.settings.bm25_path)
         return index
+
+    def rebuild_dense(self) -> DenseSnapshot:
+        """The catalog's chunk vectors, read from Chroma, as one matrix (see DenseSnapshot)."""
+        rows = self.catalog.chunk_rows()
+        found = self.vectors.vectors([cid for cid, *_ in rows])
+        rows = [r for r in rows if r[0] in found]
+        dim = next(iter(found.values())).shape[0] if found else 0
+        matrix = np.stack([found[cid] for cid, *_ in rows]) if rows else np.zeros((0, dim), dtype=np.float32)
+        meta = [(d, y or 0, k) for _, d, y, k in rows]
+        snap = DenseSnapshot([r[0] for r in rows], matrix, meta, self.catalog.generation())
+        try:
+            snap.save(self.settings.dense_path)
+        except OSError:  # a read-only home searches Chroma instead
+            pass
+        return snap
+
+    def dense(self) -> DenseSnapshot | None:
+        """The snapshot of the catalog's vectors when it is current; None with a Chroma server (search
+        there) or a snapshot of another generation (Chroma is searched until ingest writes a new one)."""
+        if self.settings.chroma_url:
+            return None
+        snap = DenseSnapshot.load(self.settings.dense_path)
+        if snap is None or snap.generation != self.catalog.generation():
+            return None
+        return snap
 
     def sparse(self) -> SparseIndex:
         index = SparseIndex.load(self.settings.bm25_path)

@@ -38,6 +38,10 @@ class Settings:
         return self.home / "bm25.pkl"
 
     @property
+    def dense_path(self) -> Path:
+        return self.home / "dense.pkl"
+
+    @property
     def uploads_dir(self) -> Path:
         return self.home / "uploads"
 

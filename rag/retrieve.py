@@ -109,8 +109,8 @@ class Retriever:
             self.check_doc(d)
         doc_ids = filters.doc_ids or (self.scope(question) if auto_scope else ())
         allowed = self._allowed(doc_ids, filters)
+        sparse = self._sparse(self._sparse_query(question, doc_ids), allowed)  # while the embedder loads
         dense = self._dense(question, doc_ids, filters)
-        sparse = self._sparse(self._sparse_query(question, doc_ids), allowed)
         fused: dict[str, float] = {}
         for weight, ranking in zip((1.0, tuning.sparse_weight), (dense, sparse), strict=True):
             for rank, (cid, _) in enumerate(ranking):
@@ -148,6 +148,10 @@ class Retriever:
         )
 
     def _dense(self, question: str, doc_ids: tuple[str, ...], f: Filters) -> list[tuple[str, float]]:
+        snapshot = self.store.dense()
+        if snapshot is not None:  # exact search over the catalog's vectors, without loading chromadb
+            vec = self.store.embedder.embed([question])[0]
+            return snapshot.query(vec, POOL, doc_ids, f.year, f.kind)
         clauses: list[dict] = []
         if doc_ids:
             clauses.append({"doc_id": {"$in": list(doc_ids)}})
