@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest.chunking import render_table
@@ -215,8 +216,9 @@ def parse_text_bytes(data: bytes, *, doc_id: str, path: str, sha256: str = "") -
     )
 
 
-def parse_file(path: Path) -> Report:
-    """Read one report. Raises DocumentError with the file's name and what to do about it."""
+def parse_file(path: Path, on_page: Callable[[int, int], None] | None = None) -> Report:
+    """Read one report. Raises DocumentError with the file's name and what to do about it. on_page(i, n)
+    is told as each PDF page is read."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise DocumentError(str(path), f"unsupported file type {suffix!r}; budgetqa reads .pdf, .txt and .md")
@@ -225,5 +227,5 @@ def parse_file(path: Path) -> Report:
     if suffix in PDF_SUFFIXES:
         from ingest.pdf import parse_pdf  # pdfplumber is imported only when a PDF is read
 
-        return parse_pdf(path)
+        return parse_pdf(path, on_page)
     return parse_text_bytes(path.read_bytes(), doc_id=path.stem, path=str(path))

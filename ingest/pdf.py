@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -245,7 +246,7 @@ def _own_title(t: TableData) -> str:
     return ""
 
 
-def pdf_lines(path: Path) -> tuple[list[Line], int, list[PageBox]]:
+def pdf_lines(path: Path, on_page: Callable[[int, int], None] | None = None) -> tuple[list[Line], int, list[PageBox]]:
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
@@ -267,9 +268,11 @@ def pdf_lines(path: Path) -> tuple[list[Line], int, list[PageBox]]:
         try:
             n_pages = len(pdf.pages)
             for i, page in enumerate(pdf.pages, start=1):
-                items, on_page = read_page(page, i)
-                places += on_page
+                items, on_this_page = read_page(page, i)
+                places += on_this_page
                 body = [ln for _, ln in items]
+                if on_page:
+                    on_page(i, n_pages)
                 for k, ln in enumerate(body):
                     if ln.table is not None:  # only margin lines above it: the page opens with this table
                         ln.meta["first_on_page"] = all(x.table is None and x.meta.get("margin") for x in body[:k])
@@ -327,8 +330,8 @@ def _join_wrapped_titles(lines: list[Line]) -> list[Line]:
     return out
 
 
-def parse_pdf(path: Path) -> Report:
-    lines, n_pages, places = pdf_lines(path)
+def parse_pdf(path: Path, on_page: Callable[[int, int], None] | None = None) -> Report:
+    lines, n_pages, places = pdf_lines(path, on_page)
     report = report_from_lines(
         lines, doc_id=path.stem, path=str(path), sha256=sha256_file(path), encoding="pdf", pages=n_pages
     )

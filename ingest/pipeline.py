@@ -64,9 +64,11 @@ def collect_files(paths: list[Path]) -> tuple[list[Path], list[DocumentError]]:
     return files, errors
 
 
-def _parse_job(path: str) -> tuple[str, Report | None, DocumentError | None]:
+def _parse_job(
+    path: str, on_page: Callable[[int, int], None] | None = None
+) -> tuple[str, Report | None, DocumentError | None]:
     try:
-        return path, parse_file(Path(path)), None
+        return path, parse_file(Path(path), on_page), None
     except DocumentError as exc:
         return path, None, exc
     except Exception as exc:  # one broken file must not stop the batch
@@ -127,10 +129,13 @@ class Store:
                 todo.append(f)
         return todo
 
-    def _parsed(self, todo: list[Path]) -> Iterator[tuple[str, Report | None, DocumentError | None]]:
+    def _parsed(
+        self, todo: list[Path], on_page: Callable[[str, int, int], None] | None = None
+    ) -> Iterator[tuple[str, Report | None, DocumentError | None]]:
         if len(todo) <= 1 or sum(1 for f in todo if f.suffix.lower() == ".pdf") < 2:
-            for f in todo:
-                yield _parse_job(str(f))
+            for f in todo:  # parsed here: pages can be counted as they are read
+                tell = (lambda i, n, name=f.name: on_page(name, i, n)) if on_page else None
+                yield _parse_job(str(f), tell)
             return
         # PDFs parse in worker processes while this one embeds what is already parsed. Spawned, not
         # forked: this process may already run embedder and Chroma threads.
@@ -150,13 +155,16 @@ class Store:
         paths: list[Path],
         prune: bool = False,
         progress: Callable[[str, int, int], None] | None = None,
+        on_page: Callable[[str, int, int], None] | None = None,
     ) -> IngestResult:
+        """progress(file, i, n) after each file is read; on_page(file, page, pages) as pages are read (for
+        files read in this process: a single file, or text files)."""
         result = IngestResult()
         files, errors = collect_files(paths)
         result.errors.extend(errors)
         todo = self._plan(files, result)
         total = len(todo)
-        for i, (path, report, error) in enumerate(self._parsed(todo), start=1):
+        for i, (path, report, error) in enumerate(self._parsed(todo, on_page), start=1):
             if progress:
                 progress(Path(path).name, i, total)
             if error is not None or report is None:

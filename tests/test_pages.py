@@ -178,3 +178,14 @@ def test_result_tables_export_as_csv_and_xlsx_and_refuse_other_suffixes(tmp_path
     assert [c.value for c in sheet[2]] == ["d1", 3]
     with pytest.raises(BadInputError, match=r"\.csv or \.xlsx"):
         write_rows(["a"], [], tmp_path / "a.pdf")
+
+
+@pytest.mark.slow
+def test_ingest_tells_each_page_as_it_is_read(tmp_path: Path) -> None:
+    pdf = realdata(SIFAJU)
+    seen: list[tuple[str, int, int]] = []
+    store = Store(Settings(home=tmp_path / "home"))
+    result = store.ingest([pdf], on_page=lambda name, i, n: seen.append((name, i, n)))
+    assert not result.errors
+    pages = store.catalog.reports()[0]["pages"]
+    assert seen == [(pdf.name, i, pages) for i in range(1, pages + 1)]

@@ -287,7 +287,10 @@ def upload(app: App, files: list[Any] | None, progress: gr.Progress) -> tuple[pd
             def parsed(_name: str, _k: int, _n: int, i: int = i, original: str = original) -> None:
                 progress((i + 0.5, len(saved)), desc=f"已读取 {original}，正在建立索引……")
 
-            r = app.store.ingest([dst], progress=parsed)
+            def page_read(_name: str, k: int, n: int, i: int = i, original: str = original) -> None:
+                progress((i + 0.5 * k / max(n, 1), len(saved)), desc=f"正在读取 {original}：第 {k}/{n} 页")
+
+            r = app.store.ingest([dst], progress=parsed, on_page=page_read)
             if r.errors:
                 results.append([original, "失败", r.errors[0].reason])
                 if fresh:  # keep only what is in the index; the user still has the file
