@@ -8,10 +8,13 @@ mid-ingest leaves the old version queryable.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
+from urllib.parse import quote
 
+from ingest.errors import BadInputError, BudgetQAError
 from ingest.model import Chunk, Report
 
 SCHEMA = """
@@ -36,13 +39,46 @@ def _row_to_chunk(row: tuple) -> Chunk:
     return Chunk(*row)
 
 
+def damaged(path: Path, why: str) -> BudgetQAError:
+    return BudgetQAError(
+        f"the catalog {path} is damaged ({why}); run `budgetqa ingest --rebuild PATH...` to read the reports again"
+    )
+
+
 class Catalog:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    """write=False opens an existing catalog only (commands that read never create a home); a home that
+    can't be written is opened read-only and immutable, so reading needs no lock file."""
+
+    def __init__(self, path: Path, write: bool = True) -> None:
+        home = path.parent
+        if home.exists() and not home.is_dir():
+            raise BadInputError(f"BUDGETQA_HOME={home} is a file, not a folder; set BUDGETQA_HOME to a folder")
+        if not write and not path.exists():
+            raise BadInputError(f"no index under {home}; run `budgetqa ingest` first")
+        if path.exists() and path.stat().st_size == 0:
+            raise damaged(path, "the file is empty")
+        if write:
+            try:
+                home.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise BadInputError(
+                    f"cannot create BUDGETQA_HOME={home} ({exc.strerror}); choose a folder you can write"
+                ) from None
         self.path = path
-        self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-        self.db.executescript(SCHEMA)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        self.writable = os.access(home, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+        if write and not self.writable:
+            raise BadInputError(f"BUDGETQA_HOME={home} is read-only; ingest into a folder you can write")
+        try:
+            if self.writable:
+                self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+                self.db.executescript(SCHEMA)
+                self.db.execute("PRAGMA journal_mode=WAL")
+            else:
+                uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
+                self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self.db.execute("SELECT count(*) FROM reports").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise damaged(path, str(exc)) from None
         self._extensions: list = []  # callables(db, report) run inside the swap transaction
 
     def close(self) -> None:

@@ -126,6 +126,9 @@ def _insert(db: sqlite3.Connection, facts: list[Fact]) -> None:
 
 
 def attach(catalog: Catalog) -> None:
+    if not catalog.writable:  # read-only home: the facts as stored
+        catalog.add_extension(_write)
+        return
     cols = {r[1] for r in catalog.db.execute("PRAGMA table_info(facts)")}
     if cols and "key_" not in cols:  # facts written before figures had keys: read again at the next ingest
         catalog.db.execute("DROP TABLE facts")

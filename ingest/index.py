@@ -109,6 +109,13 @@ class VectorStore:
             if ids[i : i + 1000]:
                 self.col.delete(ids=ids[i : i + 1000])
 
+    def all_ids(self) -> list[str]:
+        out: list[str] = []
+        total = self.col.count()
+        for offset in range(0, total, 5000):
+            out += self.col.get(include=[], limit=5000, offset=offset)["ids"]
+        return out
+
     def ids_for_doc(self, doc_id: str) -> list[str]:
         return self.col.get(where={"doc_id": doc_id}, include=[])["ids"]
 

@@ -29,12 +29,15 @@ def _write(db: sqlite3.Connection, report: Report | None, doc_id: str = "") -> N
 
 class BoxStore:
     def __init__(self, catalog: Catalog) -> None:
-        catalog.db.executescript(SCHEMA)
+        if catalog.writable:
+            catalog.db.executescript(SCHEMA)
         catalog.add_extension(_write)
         self.db = catalog.db
 
     def on_page(self, doc_id: str, page: int) -> list[PageBox]:
         """The page's lines and cells, lines first, each in reading order."""
+        if not self._present():
+            return []
         rows = self.db.execute(
             "SELECT page, kind, text, x0, top, x1, bottom, grp FROM boxes WHERE doc_id=? AND page=? "
             "ORDER BY kind DESC, rowid",
@@ -42,5 +45,10 @@ class BoxStore:
         ).fetchall()
         return [PageBox(p, k, t, x0, top, x1, bottom, g) for p, k, t, x0, top, x1, bottom, g in rows]
 
+    def _present(self) -> bool:  # a read-only catalog written before boxes were kept has no table
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE name='boxes'").fetchone() is not None
+
     def has_boxes(self, doc_id: str) -> bool:
+        if not self._present():
+            return False
         return self.db.execute("SELECT 1 FROM boxes WHERE doc_id=? LIMIT 1", (doc_id,)).fetchone() is not None

@@ -8,6 +8,7 @@ queryable, so a crash at any point leaves either the old or the new version answ
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -40,6 +41,7 @@ class IngestResult:
     errors: list[DocumentError] = field(default_factory=list)
     pages: int = 0
     chunks_embedded: int = 0
+    orphans_removed: int = 0  # vectors of no catalog chunk, deleted before this ingest
 
     @property
     def changed(self) -> bool:
@@ -64,6 +66,20 @@ def collect_files(paths: list[Path]) -> tuple[list[Path], list[DocumentError]]:
     return files, errors
 
 
+def die_with_parent(parent: int) -> None:
+    """A parse worker gets SIGKILL when the process that started it dies (even by kill -9), instead of
+    living on as an orphan; one whose parent died while it was starting exits at once. Linux only;
+    elsewhere the pool's own shutdown has to do."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _parse_job(
     path: str, on_page: Callable[[int, int], None] | None = None
 ) -> tuple[str, Report | None, DocumentError | None]:
@@ -78,9 +94,10 @@ def _parse_job(
 class Store:
     """Everything under $BUDGETQA_HOME: catalog, vectors, BM25. Backends are opened lazily."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, write: bool = True) -> None:
+        """write=False: open an existing index to read (never creates a home; a read-only home works)."""
         self.settings = settings
-        self.catalog = Catalog(settings.db_path)
+        self.catalog = Catalog(settings.db_path, write=write)
         self.facts = FactStore(self.catalog)  # facts are written in the same transaction as chunks
         self.layout = BoxStore(self.catalog)  # so are the places of PDF lines and cells
         self._embedder: Embedder | None = None
@@ -141,7 +158,12 @@ class Store:
         # forked: this process may already run embedder and Chroma threads.
         done: set[str] = set()
         try:
-            with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+            with ProcessPoolExecutor(
+                max_workers=2,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
+            ) as pool:
                 for item in pool.map(_parse_job, [str(f) for f in todo]):
                     done.add(item[0])
                     yield item
@@ -160,6 +182,7 @@ class Store:
         """progress(file, i, n) after each file is read; on_page(file, page, pages) as pages are read (for
         files read in this process: a single file, or text files)."""
         result = IngestResult()
+        result.orphans_removed = self.remove_orphan_vectors()
         files, errors = collect_files(paths)
         result.errors.extend(errors)
         todo = self._plan(files, result)
@@ -210,9 +233,20 @@ class Store:
     def rebuild_sparse(self) -> SparseIndex:
         ids, tokens, meta = self.catalog.all_tokens()
         index = SparseIndex(ids, tokens, meta, self.catalog.generation())
-        self.settings.home.mkdir(parents=True, exist_ok=True)
-        index.save(self.settings.bm25_path)
+        try:
+            index.save(self.settings.bm25_path)
+        except OSError:  # a read-only home: the index lives in memory for this process
+            pass
         return index
+
+    def remove_orphan_vectors(self) -> int:
+        """Vectors of no catalog chunk (left by an ingest killed between embedding and the catalog swap)
+        are deleted: the catalog is the truth."""
+        if not self.settings.chroma_path.exists() and not self.settings.chroma_url:
+            return 0
+        orphans = sorted(set(self.vectors.all_ids()) - self.catalog.all_chunk_ids())
+        self.vectors.delete(orphans)
+        return len(orphans)
 
     def rebuild_dense(self) -> DenseSnapshot:
         """The catalog's chunk vectors, read from Chroma, as one matrix (see DenseSnapshot)."""
@@ -244,6 +278,25 @@ class Store:
         if index is None or index.generation != self.catalog.generation():
             index = self.rebuild_sparse()
         return index
+
+
+def remove_index(settings: Settings) -> list[str]:
+    """Delete the catalog, vectors, BM25 index and snapshot of a home (uploads, sessions and caches stay):
+    what `ingest --rebuild` starts from."""
+    import shutil
+
+    home = settings.home
+    if home.exists() and not home.is_dir():
+        raise BadInputError(f"BUDGETQA_HOME={home} is a file, not a folder; set BUDGETQA_HOME to a folder")
+    removed = []
+    for name in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm", "bm25.pkl", "dense.pkl"):
+        if (home / name).exists():
+            (home / name).unlink()
+            removed.append(name)
+    if settings.chroma_path.exists() and not settings.chroma_url:
+        shutil.rmtree(settings.chroma_path)
+        removed.append("chroma/")
+    return removed
 
 
 def sparse_units(chunk: Chunk) -> list[list[str]]:

@@ -58,7 +58,7 @@ def validate_question(question: str) -> str:
 class QA:
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
-        self.store = store or Store(settings)
+        self.store = store or Store(settings, write=False)
         self.retriever = Retriever(self.store)
         self._backend: ChatBackend | None = None
         self._keyed: dict[str, KeyedFacts] = {}

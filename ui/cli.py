@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -103,6 +104,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.pipeline import Store, tqdm_progress
 
     paths = [Path(p) for p in args.paths] or [DEFAULT_CORPUS]
+    if args.rebuild:
+        from ingest.pipeline import remove_index
+
+        print(f"removed the index under {settings.home}: {', '.join(remove_index(settings)) or 'nothing there'}")
     store = Store(settings)
     t0 = time.perf_counter()
     result = store.ingest(paths, prune=args.prune, progress=tqdm_progress())
@@ -113,9 +118,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         f"ingested {len(result.added)} new, {len(result.updated)} updated, {len(result.unchanged)} unchanged, "
         f"{len(result.removed)} removed; {result.chunks_embedded} chunks embedded; "
         f"{len(result.errors)} file(s) failed; {dt:.1f}s"
+        + (f"; {result.orphans_removed} stale vectors removed" if result.orphans_removed else "")
     )
     store.close()
-    return 1 if result.errors and not (result.added or result.updated or result.unchanged) else 0
+    return 1 if result.errors else 0  # a batch where any file failed is not a success
 
 
 def _qa(settings: Settings):  # noqa: ANN202
@@ -177,9 +183,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.catalog import Catalog
 
-    if not settings.db_path.exists():
-        raise BadInputError(f"no index under {settings.home}; run `budgetqa ingest` first")
-    reports = Catalog(settings.db_path).reports()
+    reports = Catalog(settings.db_path, write=False).reports()
     if args.json:
         print(dump_json(reports))
         return 0
@@ -258,7 +262,7 @@ def cmd_tables(args: argparse.Namespace, settings: Settings) -> int:
 
     from ingest.pipeline import Store
 
-    store = Store(settings)
+    store = Store(settings, write=False)
     if args.doc_id not in store.catalog.doc_ids():
         raise BadInputError(f"unknown doc_id {args.doc_id!r}; see `budgetqa docs`")
     tables = store.facts.tables(args.doc_id)
@@ -284,9 +288,7 @@ def cmd_locate(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.pipeline import Store
     from rag.locate import Locator
 
-    if not settings.db_path.exists():
-        raise BadInputError(f"no index under {settings.home}; run `budgetqa ingest` first")
-    store = Store(settings)
+    store = Store(settings, write=False)
     hits = Locator(store).locate(args.text, tuple(args.doc or ()))
     if args.out:
         from ui.takeaway import LOCATE_HEADER, locate_table, write_rows
@@ -315,9 +317,7 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.pipeline import Store
     from rag.audit import audit
 
-    if not settings.db_path.exists():
-        raise BadInputError(f"no index under {settings.home}; run `budgetqa ingest` first")
-    store = Store(settings)
+    store = Store(settings, write=False)
     known = store.catalog.doc_ids()
     docs = args.doc_ids or known
     for d in docs:
@@ -353,8 +353,6 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from eval.harness import Pipeline, evaluate, outcome_of
     from eval.report import fmt, markdown, write_report
 
-    if not settings.db_path.exists():
-        raise BadInputError(f"no index under {settings.home}; run `budgetqa ingest` first")
     if args.numbers:
         return _number_probe(args, settings)
     gold = load_gold(Path(args.gold) if args.gold else DEFAULT_GOLD)
@@ -440,7 +438,7 @@ def _number_probe(args: argparse.Namespace, settings: Settings) -> int:
     from eval.numbers_probe import probe, render
     from ingest.pipeline import Store, tqdm_progress
 
-    store = Store(settings)
+    store = Store(settings, write=False)
     known = set(store.catalog.doc_ids())
     for d in args.doc or ():
         if d not in known:
@@ -491,6 +489,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ingest", help="read reports (PDF/TXT/MD) into the index")
     s.add_argument("paths", nargs="*", help="files or folders (default: corpus/)")
     s.add_argument("--prune", action="store_true", help="drop reports whose file is gone")
+    s.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="start the index afresh (a damaged catalog): remove it, then read the files",
+    )
     s = sub.add_parser("ask", help="ask a question")
     s.add_argument("question")
     s.add_argument("--doc", action="append", help="restrict to a report (doc_id); repeatable")
@@ -579,6 +582,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: usage errors exit 2 already
         return int(exc.code or 0)
+    settings = None
     try:
         settings = load_settings()
         return COMMANDS[args.command](args, settings)
@@ -590,6 +594,13 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     except BudgetQAError as exc:
         print(f"budgetqa: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as exc:  # a catalog damaged while in use (the open itself is checked)
+        print(
+            f"budgetqa: the catalog under {settings.home if settings else 'BUDGETQA_HOME'} is damaged or unreadable ({exc}); "
+            "run `budgetqa ingest --rebuild PATH...`",
+            file=sys.stderr,
+        )
         return 1
     except BrokenPipeError:  # `budgetqa … | head`: the reader left, nothing to report
         sys.stderr.close()

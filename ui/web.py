@@ -7,6 +7,7 @@ is escaped before it reaches HTML (ui.render).
 from __future__ import annotations
 
 import csv
+import os
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -56,7 +57,10 @@ class App:
         self.refresh()
 
     def refresh(self) -> None:
-        self.store = Store(self.settings)
+        # a read-only home is served read-only: questions work, uploads say why they can't
+        home = self.settings.home
+        writable = not home.exists() or os.access(home, os.W_OK)
+        self.store = Store(self.settings, write=writable)
         self.qa = QA(self.settings, self.store)
         self.locator = Locator(self.store)
         self.viewer = PageViewer(self.store)

@@ -1,0 +1,164 @@
+"""A broken home, a damaged catalog, a read-only home, a killed ingest: one clear line each, nothing
+stale, no worker left behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REALDATA
+
+from ingest.pipeline import Store
+from ingest.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ASK = "清城区工信局2024年政府性基金预算财政拨款收入是多少？"
+
+
+def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {"BUDGETQA_HOME": str(home), "PATH": "/usr/bin:/bin", "HOME": str(home.parent)}
+    return subprocess.run(
+        [sys.executable, "-m", "ui.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def _one_line(r: subprocess.CompletedProcess, code: int, *words: str) -> None:
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode == code, r.stderr
+    assert len(lines) == 1 and lines[0].startswith("budgetqa: "), r.stderr
+    assert "Traceback" not in r.stderr and all(w in lines[0] for w in words), lines[0]
+
+
+def test_a_home_that_is_a_file_is_named_with_the_fix(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    for args in (["ask", ASK], ["locate", "42400"], ["ingest", str(ROOT / "corpus")]):
+        _one_line(_cli(home, *args), 2, "is a file, not a folder")
+
+
+def test_reading_commands_never_create_a_home(tmp_path: Path) -> None:
+    home = tmp_path / "nothing-here"
+    for args in (["docs"], ["ask", ASK], ["audit"], ["locate", "42400"], ["check", "收入42,400万元"]):
+        _one_line(_cli(home, *args), 2, "budgetqa ingest")
+    assert not home.exists()
+
+
+def _damage(home: Path, how: str) -> None:
+    catalog = home / "catalog.sqlite"
+    for extra in ("catalog.sqlite-wal", "catalog.sqlite-shm"):
+        (home / extra).unlink(missing_ok=True)
+    os.truncate(catalog, 0 if how == "empty" else catalog.stat().st_size // 2)
+
+
+@pytest.mark.parametrize("how", ["half", "empty"])
+def test_a_damaged_catalog_is_one_line_and_rebuild_repairs_it(
+    corpus_settings: Settings, tmp_path: Path, how: str
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(corpus_settings.home, home)
+    _damage(home, how)
+    for args in (
+        ["docs"],
+        ["ask", ASK],
+        ["audit"],
+        ["locate", "42400"],
+        ["tables", "qingcheng-gongxinju-2024-juesuan"],
+    ):
+        _one_line(_cli(home, *args), 1, "damaged", "ingest --rebuild")
+    r = _cli(home, "ingest", "--rebuild", str(ROOT / "corpus"))
+    assert r.returncode == 0, r.stderr
+    assert "qingcheng-gongxinju-2024-juesuan" in _cli(home, "docs").stdout
+
+
+def _read_only_view(src: Path, dst: Path, *args: str) -> subprocess.CompletedProcess:
+    """Runs budgetqa with BUDGETQA_HOME a read-only bind mount of src, in a user and mount namespace of
+    its own (root ignores file modes, so chmod would prove nothing)."""
+    dst.mkdir()
+    quoted = " ".join(f"'{a}'" for a in args)
+    script = (
+        f"mount --bind -o ro '{src}' '{dst}' && "
+        f"BUDGETQA_HOME='{dst}' HOME='{dst.parent}' PATH=/usr/bin:/bin '{sys.executable}' -m ui.cli {quoted}"
+    )
+    return subprocess.run(["unshare", "-rm", "sh", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_a_read_only_home_serves_reading_commands(corpus_settings: Settings, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(corpus_settings.home, home)
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
+    if probe.returncode != 0 or not shutil.which("unshare"):
+        pytest.skip("no user namespaces here (unshare -rm fails): a read-only mount can't be made")
+    r = _read_only_view(home, tmp_path / "ro1", "ask", ASK)
+    assert r.returncode == 0 and "42,400万元" in r.stdout, r.stderr
+    r = _read_only_view(home, tmp_path / "ro2", "check", "清城区工信局2024年政府性基金预算财政拨款收入42,000万元")
+    assert r.returncode == 0 and "mismatch" in r.stdout, r.stderr
+    r = _read_only_view(home, tmp_path / "ro3", "locate", "42400")
+    assert r.returncode == 0 and "qingcheng" in r.stdout, r.stderr
+    r = _read_only_view(home, tmp_path / "ro4", "ingest", str(ROOT / "corpus"))
+    _one_line(r, 2, "read-only")
+
+
+def test_ingest_removes_vectors_no_catalog_chunk_has(corpus_settings: Settings, tmp_path: Path) -> None:
+    """What a killed ingest leaves (vectors embedded, the catalog swap never done) is deleted by the next."""
+    home = tmp_path / "home"
+    shutil.copytree(corpus_settings.home, home)
+    store = Store(corpus_settings.with_(home=home))
+    vec = store.embedder.embed(["孤立的向量"])[0].tolist()
+    store.vectors.col.upsert(ids=["orphan-1", "orphan-2"], embeddings=[vec, vec], metadatas=[{"doc_id": "x"}] * 2)
+    result = store.ingest([ROOT / "corpus"])
+    assert result.orphans_removed == 2 and not result.errors
+    assert set(store.vectors.all_ids()) == store.catalog.all_chunk_ids()
+
+
+def test_a_batch_with_a_failed_file_exits_1(corpus_settings: Settings, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(corpus_settings.home, home)
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.4 this is not a pdf")
+    r = _cli(home, "ingest", str(ROOT / "corpus"), str(bad))
+    assert r.returncode == 1 and "broken.pdf" in r.stderr and "1 file(s) failed" in r.stdout
+
+
+def _children(pid: int) -> set[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return {int(p) for p in out.split()}
+
+
+def test_kill_9_of_ingest_leaves_no_parse_worker(tmp_path: Path) -> None:
+    pdfs = sorted(REALDATA.glob("putuo-*.pdf"))[:6] if REALDATA.exists() else []
+    if len(pdfs) < 4:
+        pytest.skip(f"{REALDATA} is absent: the real PDFs live in ../shared/realdata")
+    env = dict(os.environ, BUDGETQA_HOME=str(tmp_path / "home"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ui.cli", "ingest", *map(str, pdfs)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: set[int] = set()
+    for _ in range(600):  # the pool starts its workers once files are planned
+        workers = {
+            c for c in _children(proc.pid) if "multiprocessing" in Path(f"/proc/{c}/cmdline").read_text(errors="ignore")
+        }
+        if len(workers) >= 2 or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    if not workers:
+        proc.kill()
+        pytest.skip("the ingest finished before its workers could be seen")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 15
+    while time.time() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.2)
+    alive = [
+        w for w in workers if Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]
+    ]
+    assert not alive, f"parse workers {alive} outlived the killed ingest"
