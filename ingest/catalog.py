@@ -89,6 +89,10 @@ class Catalog:
         row = self.db.execute("SELECT sha256 FROM reports WHERE doc_id=?", (doc_id,)).fetchone()
         return row[0] if row else None
 
+    def doc_with_sha(self, sha: str) -> str | None:
+        row = self.db.execute("SELECT doc_id FROM reports WHERE sha256=? ORDER BY doc_id LIMIT 1", (sha,)).fetchone()
+        return row[0] if row else None
+
     def doc_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT doc_id FROM reports ORDER BY doc_id")]
 

@@ -42,6 +42,7 @@ class IngestResult:
     pages: int = 0
     chunks_embedded: int = 0
     orphans_removed: int = 0  # vectors of no catalog chunk, deleted before this ingest
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, doc_id with the same bytes)
 
     @property
     def changed(self) -> bool:
@@ -124,6 +125,7 @@ class Store:
         """Files whose content changed (or are new); unchanged ones are skipped without parsing."""
         todo: list[Path] = []
         seen: dict[str, Path] = {}
+        by_sha: dict[str, str] = {}  # the same bytes under another name are indexed once
         for f in files:
             doc_id = f.stem
             if doc_id in seen:
@@ -139,6 +141,11 @@ class Store:
             except OSError as exc:
                 result.errors.append(DocumentError(str(f), f"cannot be read ({exc.strerror})"))
                 continue
+            twin = by_sha.get(sha) or self.catalog.doc_with_sha(sha)
+            if twin is not None and twin != doc_id:
+                result.duplicates.append((str(f), twin))
+                continue
+            by_sha[sha] = doc_id
             same_parser = self.catalog.meta(f"parser:{doc_id}") == PARSER_VERSION
             if self.catalog.report_sha(doc_id) == sha and same_parser:
                 result.unchanged.append(doc_id)

@@ -24,6 +24,7 @@ class Settings:
     llm_gguf: str = ""  # path to a local GGUF model (extra [local]); wins over the endpoint
     top_k: int = 5
     max_upload_mb: int = 50
+    auth: str = ""  # web app users: "user:password,user2:password2" (BUDGETQA_AUTH)
 
     @property
     def db_path(self) -> Path:
@@ -96,4 +97,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         llm_gguf=g("LLM_GGUF"),
         top_k=_int(env, "BUDGETQA_TOP_K", 5),
         max_upload_mb=_int(env, "BUDGETQA_MAX_UPLOAD_MB", 50),
+        auth=g("AUTH"),
     )

@@ -162,3 +162,94 @@ def test_kill_9_of_ingest_leaves_no_parse_worker(tmp_path: Path) -> None:
         w for w in workers if Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]
     ]
     assert not alive, f"parse workers {alive} outlived the killed ingest"
+
+
+def test_the_same_content_under_another_name_is_indexed_once(corpus_settings: Settings, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(corpus_settings.home, home)
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    src = ROOT / "corpus" / "beiguan-gongxinju-2024-juesuan.txt"
+    for name in ("report-a.txt", "report-b.txt"):
+        shutil.copy(src, copies / name)
+    r = _cli(home, "ingest", str(copies))
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.count("the same content is indexed already as beiguan-gongxinju-2024-juesuan") == 2
+    docs = _cli(home, "docs").stdout
+    assert "report-a" not in docs and "report-b" not in docs
+
+
+def test_kind_and_year_come_from_the_document_not_its_file_name(tmp_path: Path) -> None:
+    """A 决算 saved as "download (3).txt", and one whose name says the wrong kind and year."""
+    src = (ROOT / "corpus" / "qujiang-gongxinju-2021-jixiao.txt").read_bytes()
+    juesuan = (ROOT / "corpus" / "beiguan-gongxinju-2024-juesuan.txt").read_bytes()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "download-3.txt").write_bytes(src)
+    (folder / "2019-yusuan-misnamed.txt").write_bytes(juesuan)
+    store = Store(Settings(home=tmp_path / "home"))
+    assert not store.ingest([folder]).errors
+    got = {r["doc_id"]: (r["kind"], r["year"]) for r in store.catalog.reports()}
+    assert got == {"download-3": ("绩效自评", 2021), "2019-yusuan-misnamed": ("决算", 2024)}
+
+
+def _serve(home: Path, *args: str, env_extra: dict | None = None) -> tuple[subprocess.Popen, int]:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, BUDGETQA_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False", **(env_extra or {}))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for _ in range(240):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc, port
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read()) from None
+            time.sleep(0.5)
+    raise RuntimeError("serve did not start")
+
+
+def test_serve_with_auth_refuses_strangers_and_admits_users(corpus_settings: Settings, tmp_path: Path) -> None:
+    import urllib.error
+    import urllib.request
+
+    users = tmp_path / "users.txt"
+    users.write_text("# newsroom\nreporter:s3cret\n", encoding="utf-8")
+    proc, port = _serve(corpus_settings.home, "--auth", str(users))
+    try:
+        with pytest.raises(urllib.error.HTTPError, match="401"):  # the app's config is not served to strangers
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/config")
+        from gradio_client import Client
+
+        with pytest.raises(Exception):  # noqa: B017 - gradio_client raises its own types for a refused login
+            Client(f"http://127.0.0.1:{port}/", verbose=False)
+        client = Client(f"http://127.0.0.1:{port}/", auth=("reporter", "s3cret"), verbose=False)
+        _, msg, _ = client.predict("42400", [], api_name="/locate")
+        assert "找到" in msg
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_serve_warns_when_open_to_the_network_without_auth(corpus_settings: Settings) -> None:
+    proc, _ = _serve(corpus_settings.home, "--host", "0.0.0.0")
+    proc.terminate()
+    _, err = proc.communicate(timeout=20)
+    assert "without --auth" in err and "BUDGETQA_AUTH" in err
+    r = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "serve", "--auth", "/nonexistent/users.txt"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr

@@ -114,6 +114,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     dt = time.perf_counter() - t0
     for err in result.errors:
         print(f"error: {err}", file=sys.stderr)
+    for path, twin in result.duplicates:
+        print(f"skipped {path}: the same content is indexed already as {twin}", file=sys.stderr)
     print(
         f"ingested {len(result.added)} new, {len(result.updated)} updated, {len(result.unchanged)} unchanged, "
         f"{len(result.removed)} removed; {result.chunks_embedded} chunks embedded; "
@@ -462,8 +464,32 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if not 0 < args.port < 65536:
         raise BadInputError(f"--port {args.port} is not a port number; use e.g. 7860")
-    serve(settings, args.host, args.port)
+    if args.auth and not Path(args.auth).is_file():
+        raise BadInputError(f"--auth {args.auth}: no such file; give a file of user:password lines")
+    text = Path(args.auth).read_text(encoding="utf-8") if args.auth else settings.auth
+    users = read_users(text, args.auth or "BUDGETQA_AUTH")
+    if not users and args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"budgetqa: warning: serving on {args.host} without --auth: anyone who reaches port {args.port} "
+            "can ask and upload; give --auth USERS_FILE or BUDGETQA_AUTH=user:password",
+            file=sys.stderr,
+        )
+    serve(settings, args.host, args.port, auth=users or None)
     return 0
+
+
+def read_users(text: str, source: str) -> list[tuple[str, str]]:
+    """'user:password' pairs, one per line or comma-separated; blank lines and # comments skipped."""
+    users = []
+    for raw in text.replace(",", "\n").splitlines():
+        item = raw.strip()
+        if not item or item.startswith("#"):
+            continue
+        user, sep, password = item.partition(":")
+        if not sep or not user.strip() or not password:
+            raise BadInputError(f"{source}: {item.split(':')[0]!r} has no password; write user:password")
+        users.append((user.strip(), password))
+    return users
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
@@ -573,6 +599,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="the web app (Gradio)")
     s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     s.add_argument("--port", type=int, default=7860)
+    s.add_argument("--auth", default="", help="a file of user:password lines; logins required (or BUDGETQA_AUTH)")
     return p
 
 

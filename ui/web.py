@@ -295,7 +295,11 @@ def upload(app: App, files: list[Any] | None, progress: gr.Progress) -> tuple[pd
                 progress((i + 0.5 * k / max(n, 1), len(saved)), desc=f"正在读取 {original}：第 {k}/{n} 页")
 
             r = app.store.ingest([dst], progress=parsed, on_page=page_read)
-            if r.errors:
+            if r.duplicates:
+                results.append([original, "重复", f"内容与已索引的 {r.duplicates[0][1]} 相同，未重复加入"])
+                if fresh:
+                    dst.unlink(missing_ok=True)
+            elif r.errors:
                 results.append([original, "失败", r.errors[0].reason])
                 if fresh:  # keep only what is in the index; the user still has the file
                     dst.unlink(missing_ok=True)
@@ -477,9 +481,13 @@ def build_app(settings: Settings) -> gr.Blocks:
     return demo
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+def serve(
+    settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: list[tuple[str, str]] | None = None
+) -> None:
     demo = build_app(settings)
     demo.queue(default_concurrency_limit=2).launch(
+        auth=auth,
+        auth_message="budgetqa：请登录" if auth else None,
         server_name=host,
         server_port=port,
         css=CSS,
