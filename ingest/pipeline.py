@@ -222,7 +222,7 @@ class Store:
         new_ids = [c.chunk_id for c in chunks]
         have = self.vectors.existing(new_ids)
         missing = [c for c in chunks if c.chunk_id not in have]
-        self._embed_and_add(missing)
+        self.embed_and_add(missing)
         result.chunks_embedded += len(missing)
         tokens = [sparse_units(c) for c in chunks]
         self.catalog.swap_report(report, chunks, tokens)
@@ -231,7 +231,7 @@ class Store:
         if stale:
             self.vectors.delete(stale)
 
-    def _embed_and_add(self, chunks: list[Chunk]) -> None:
+    def embed_and_add(self, chunks: list[Chunk]) -> None:
         for i in range(0, len(chunks), EMBED_BATCH):
             part = chunks[i : i + EMBED_BATCH]
             vectors = self.embedder.embed([c.embed_text() for c in part])

@@ -253,3 +253,28 @@ def test_serve_warns_when_open_to_the_network_without_auth(corpus_settings: Sett
         text=True,
     )
     assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_doctor_finds_and_repairs_what_does_not_match_the_catalog(corpus_settings: Settings, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(corpus_settings.home, home)
+    store = Store(corpus_settings.with_(home=home))
+    vec = store.embedder.embed(["孤立的向量"])[0].tolist()
+    store.vectors.col.upsert(ids=["orphan"], embeddings=[vec], metadatas=[{"doc_id": "x"}])
+    lost = sorted(store.catalog.all_chunk_ids())[0]
+    store.vectors.delete([lost])
+    (home / "bm25.pkl").unlink()
+    store.close()
+    r = _cli(home, "doctor")
+    assert r.returncode == 1 and "doctor --repair" in r.stderr
+    for problem in (
+        "1 vectors of no catalog chunk",
+        "1 catalog chunks without a vector",
+        "BM25 index: stale or missing",
+    ):
+        assert problem in r.stdout, r.stdout
+    r = _cli(home, "doctor", "--repair")
+    assert r.returncode == 0 and r.stdout.count("fixed") == 3, r.stdout
+    r = _cli(home, "doctor")
+    assert r.returncode == 0 and "PROBLEM" not in r.stdout, r.stdout
+    assert "42,400万元" in _cli(home, "ask", ASK).stdout

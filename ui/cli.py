@@ -456,6 +456,20 @@ def _number_probe(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.doctor import examine
+    from ingest.pipeline import Store
+
+    checks = examine(Store(settings, write=args.repair), repair=args.repair)
+    for c in checks:
+        mark = "ok " if c.ok else ("fixed" if c.repaired else "PROBLEM")
+        print(f"{mark:<8}{c.name}: {c.detail}")
+    open_problems = [c for c in checks if not c.ok and not c.repaired]
+    if open_problems and not args.repair:
+        print("run `budgetqa doctor --repair` to fix what can be fixed here", file=sys.stderr)
+    return 1 if open_problems else 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
@@ -504,6 +518,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "tables": cmd_tables,
     "compare": cmd_compare,
     "chat": cmd_chat,
+    "doctor": cmd_doctor,
 }
 
 
@@ -544,6 +559,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--doc", action="append", help="restrict to a report (doc_id); repeatable")
     s.add_argument("--top-k", type=int, default=None)
     s.add_argument("--llm", action=argparse.BooleanOptionalAction, default=None)
+    s = sub.add_parser("doctor", help="check the home (catalog, vectors, indexes, source files); --repair fixes")
+    s.add_argument("--repair", action="store_true", help="delete stray vectors, embed missing ones, rebuild indexes")
     s = sub.add_parser("docs", help="list indexed reports")
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("check", help="check each number of a sentence against the reports' tables")
