@@ -137,6 +137,16 @@ class Store:
                 continue
             seen[doc_id] = f
             try:
+                size_mb = f.stat().st_size / 1048576
+                if size_mb > self.settings.max_file_mb:
+                    result.errors.append(
+                        DocumentError(
+                            str(f),
+                            f"{size_mb:.1f} MB is over the {self.settings.max_file_mb} MB limit; split the file "
+                            "or raise BUDGETQA_MAX_FILE_MB",
+                        )
+                    )
+                    continue
                 sha = sha256_file(f)
             except OSError as exc:
                 result.errors.append(DocumentError(str(f), f"cannot be read ({exc.strerror})"))

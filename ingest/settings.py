@@ -24,6 +24,7 @@ class Settings:
     llm_gguf: str = ""  # path to a local GGUF model (extra [local]); wins over the endpoint
     top_k: int = 5
     max_upload_mb: int = 50
+    max_file_mb: int = 100  # every input of `ingest` (BUDGETQA_MAX_FILE_MB)
     auth: str = ""  # web app users: "user:password,user2:password2" (BUDGETQA_AUTH)
 
     @property
@@ -97,5 +98,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         llm_gguf=g("LLM_GGUF"),
         top_k=_int(env, "BUDGETQA_TOP_K", 5),
         max_upload_mb=_int(env, "BUDGETQA_MAX_UPLOAD_MB", 50),
+        max_file_mb=_int(env, "BUDGETQA_MAX_FILE_MB", 100),
         auth=g("AUTH"),
     )

@@ -278,3 +278,20 @@ def test_doctor_finds_and_repairs_what_does_not_match_the_catalog(corpus_setting
     r = _cli(home, "doctor")
     assert r.returncode == 0 and "PROBLEM" not in r.stdout, r.stdout
     assert "42,400万元" in _cli(home, "ask", ASK).stdout
+
+
+def test_a_file_over_the_size_limit_is_refused_with_the_setting_to_change(tmp_path: Path) -> None:
+    big = tmp_path / "in" / "huge-2024-juesuan.txt"
+    big.parent.mkdir()
+    big.write_bytes(("第一部分 部门概况\n" * 200_000).encode("utf-8"))  # about 5 MB
+    env_home = tmp_path / "home"
+    env = {"BUDGETQA_HOME": str(env_home), "BUDGETQA_MAX_FILE_MB": "2", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    r = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "ingest", str(big.parent)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 1 and "over the 2 MB limit" in r.stderr and "BUDGETQA_MAX_FILE_MB" in r.stderr
