@@ -195,9 +195,11 @@ class Store:
         prune: bool = False,
         progress: Callable[[str, int, int], None] | None = None,
         on_page: Callable[[str, int, int], None] | None = None,
+        on_embed: Callable[[str, int, int], None] | None = None,
     ) -> IngestResult:
         """progress(file, i, n) after each file is read; on_page(file, page, pages) as pages are read (for
-        files read in this process: a single file, or text files)."""
+        files read in this process: a single file, or text files); on_embed(doc_id, done, n) as its new
+        chunks are embedded."""
         result = IngestResult()
         result.orphans_removed = self.remove_orphan_vectors()
         files, errors = collect_files(paths)
@@ -211,7 +213,7 @@ class Store:
                 result.errors.append(error or DocumentError(path, "could not be read"))
                 continue
             existed = self.catalog.report_sha(report.doc_id) is not None
-            self._store_report(report, result)
+            self._store_report(report, result, on_embed)
             (result.updated if existed else result.added).append(report.doc_id)
             result.pages += report.pages
         if prune:
@@ -226,13 +228,16 @@ class Store:
             self.rebuild_dense()
         return result
 
-    def _store_report(self, report: Report, result: IngestResult) -> None:
+    def _store_report(
+        self, report: Report, result: IngestResult, on_embed: Callable[[str, int, int], None] | None = None
+    ) -> None:
         chunks = chunk_report(report)
         old_ids = self.catalog.chunk_ids(report.doc_id) | set(self.vectors.ids_for_doc(report.doc_id))
         new_ids = [c.chunk_id for c in chunks]
         have = self.vectors.existing(new_ids)
         missing = [c for c in chunks if c.chunk_id not in have]
-        self.embed_and_add(missing)
+        tell = (lambda done: on_embed(report.doc_id, done, len(missing))) if on_embed and missing else None
+        self.embed_and_add(missing, tell)
         result.chunks_embedded += len(missing)
         tokens = [sparse_units(c) for c in chunks]
         self.catalog.swap_report(report, chunks, tokens)
@@ -241,11 +246,13 @@ class Store:
         if stale:
             self.vectors.delete(stale)
 
-    def embed_and_add(self, chunks: list[Chunk]) -> None:
+    def embed_and_add(self, chunks: list[Chunk], tell: Callable[[int], None] | None = None) -> None:
         for i in range(0, len(chunks), EMBED_BATCH):
             part = chunks[i : i + EMBED_BATCH]
             vectors = self.embedder.embed([c.embed_text() for c in part])
             self.vectors.upsert(part, vectors)
+            if tell:
+                tell(i + len(part))
 
     def rebuild_sparse(self) -> SparseIndex:
         ids, tokens, meta = self.catalog.all_tokens()
@@ -341,6 +348,23 @@ def tqdm_progress() -> Callable[[str, int, int], None]:
         b.set_postfix_str(name[:40])  # type: ignore[attr-defined]
         b.update(1)  # type: ignore[attr-defined]
         if i == total:
+            b.close()  # type: ignore[attr-defined]
+
+    return update
+
+
+def tqdm_embedding() -> Callable[[str, int, int], None]:
+    """Chunks embedded for the report being stored, as a second bar (a long text spends its time here)."""
+    from tqdm import tqdm
+
+    bars: dict[str, object] = {}
+
+    def update(doc_id: str, done: int, total: int) -> None:
+        if doc_id not in bars:
+            bars[doc_id] = tqdm(total=total, unit="chunk", file=sys.stderr, desc=f"embed {doc_id[:30]}", leave=False)
+        b = bars[doc_id]
+        b.update(done - b.n)  # type: ignore[attr-defined]
+        if done >= total:
             b.close()  # type: ignore[attr-defined]
 
     return update

@@ -295,3 +295,11 @@ def test_a_file_over_the_size_limit_is_refused_with_the_setting_to_change(tmp_pa
         timeout=300,
     )
     assert r.returncode == 1 and "over the 2 MB limit" in r.stderr and "BUDGETQA_MAX_FILE_MB" in r.stderr
+
+
+def test_ingest_counts_chunks_as_they_are_embedded(tmp_path: Path) -> None:
+    seen: list[tuple[str, int, int]] = []
+    store = Store(Settings(home=tmp_path / "home"))
+    result = store.ingest([ROOT / "corpus" / "beiguan-gongxinju-2024-juesuan.txt"], on_embed=lambda *a: seen.append(a))
+    assert seen and seen[-1] == ("beiguan-gongxinju-2024-juesuan", result.chunks_embedded, result.chunks_embedded)
+    assert [d for _, d, _ in seen] == sorted(d for _, d, _ in seen)  # counts only go up
