@@ -164,19 +164,21 @@ def complete_title(title: str, stem: str, text: str, year: int | None, kind: str
 
 
 def guess_year(title: str, stem: str, text: str) -> int | None:
-    """The year of the title, else of the cover (the text's opening), else the year the report's pages
-    name most (a later one named nearly as often wins: a 预算 discusses the year before at length), else
-    the file name's (a renamed file keeps its year)."""
+    """The year of the title, else of the cover (the text's opening), else the file name's when the report
+    names that year too, else the year its pages name most (a later one named nearly as often wins: a 预算
+    discusses the year before at length), else the file name's (a renamed file keeps its year)."""
     for source in (title, text[:600]):
         m = re.search(r"(20[0-4]\d)\s*年?", source)
         if m:
             return int(m.group(1))
     years = Counter(int(y) for y in re.findall(r"(20[0-4]\d)\s*年", text[:10000]))
+    named = re.search(r"(20[0-4]\d)", stem)
+    if named and int(named.group(1)) in years:
+        return int(named.group(1))
     if years:
         top, n = years.most_common(1)[0]
         return max(y for y, k in years.items() if y >= top and k >= 0.6 * n)
-    m = re.search(r"(20[0-4]\d)", stem)
-    return int(m.group(1)) if m else None
+    return int(named.group(1)) if named else None
 
 
 def guess_department(title: str) -> str:
