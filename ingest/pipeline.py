@@ -103,6 +103,7 @@ class Store:
         self.layout = BoxStore(self.catalog)  # so are the places of PDF lines and cells
         self._embedder: Embedder | None = None
         self._vectors: VectorStore | None = None
+        self._dense_cache: DenseSnapshot | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -292,9 +293,14 @@ class Store:
         there) or a snapshot of another generation (Chroma is searched until ingest writes a new one)."""
         if self.settings.chroma_url:
             return None
+        gen = self.catalog.generation()
+        cached = self._dense_cache
+        if cached is not None and cached.generation == gen:  # read once per generation, not per ask
+            return cached
         snap = DenseSnapshot.load(self.settings.dense_path)
-        if snap is None or snap.generation != self.catalog.generation():
+        if snap is None or snap.generation != gen:
             return None
+        self._dense_cache = snap
         return snap
 
     def sparse(self) -> SparseIndex:
