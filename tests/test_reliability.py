@@ -126,8 +126,16 @@ def test_a_batch_with_a_failed_file_exits_1(corpus_settings: Settings, tmp_path:
 
 
 def _children(pid: int) -> set[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-    return {int(p) for p in out.split()}
+    """Child processes of pid, read from /proc (no `ps` needed)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
 
 
 def test_kill_9_of_ingest_leaves_no_parse_worker(tmp_path: Path) -> None:
