@@ -33,10 +33,12 @@ class BoxStore:
             catalog.db.executescript(SCHEMA)
         catalog.add_extension(_write)
         self.db = catalog.db
+        # a read-only catalog written before boxes were kept has no table (read once, not per page)
+        self._present = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='boxes'").fetchone() is not None
 
     def on_page(self, doc_id: str, page: int) -> list[PageBox]:
         """The page's lines and cells, lines first, each in reading order."""
-        if not self._present():
+        if not self._present:
             return []
         rows = self.db.execute(
             "SELECT page, kind, text, x0, top, x1, bottom, grp FROM boxes WHERE doc_id=? AND page=? "
@@ -45,10 +47,7 @@ class BoxStore:
         ).fetchall()
         return [PageBox(p, k, t, x0, top, x1, bottom, g) for p, k, t, x0, top, x1, bottom, g in rows]
 
-    def _present(self) -> bool:  # a read-only catalog written before boxes were kept has no table
-        return self.db.execute("SELECT 1 FROM sqlite_master WHERE name='boxes'").fetchone() is not None
-
     def has_boxes(self, doc_id: str) -> bool:
-        if not self._present():
+        if not self._present:
             return False
         return self.db.execute("SELECT 1 FROM boxes WHERE doc_id=? LIMIT 1", (doc_id,)).fetchone() is not None

@@ -319,10 +319,17 @@ def remove_index(settings: Settings) -> list[str]:
     if home.exists() and not home.is_dir():
         raise BadInputError(f"BUDGETQA_HOME={home} is a file, not a folder; set BUDGETQA_HOME to a folder")
     removed = []
-    for name in ("catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm", "bm25.pkl", "dense.pkl"):
-        if (home / name).exists():
-            (home / name).unlink()
-            removed.append(name)
+    db = settings.db_path
+    for path in (
+        db,
+        db.with_name(db.name + "-wal"),
+        db.with_name(db.name + "-shm"),
+        settings.bm25_path,
+        settings.dense_path,
+    ):
+        if path.exists():
+            path.unlink()
+            removed.append(path.name)
     if settings.chroma_path.exists() and not settings.chroma_url:
         shutil.rmtree(settings.chroma_path)
         removed.append("chroma/")
