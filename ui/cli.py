@@ -247,8 +247,6 @@ def _out_path(target: str) -> Path:
     path = Path(target).expanduser()
     if not path.parent.exists():
         raise BadInputError(f"{target}: folder {path.parent} does not exist; create it or write elsewhere")
-    if path.suffix.lower() not in (".csv", ".xlsx"):
-        raise BadInputError(f"{target}: give a .csv or .xlsx file name")
     return path
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ingest.errors import BadInputError
 from ingest.model import Answer, CheckedNumber, Citation
-from ui.takeaway import LABELS, MARKS, segments, where
+from ui.takeaway import LABELS, MARKS, agreeing, segments, where
 
 COLORS = {
     "verified": "#1a7f37",
@@ -136,8 +136,7 @@ def answer_message(a: Answer, turn: int | None = None) -> str:
         parts.append("⚠ 数字未通过核对，见下方来源与抽取式答案。<br>")
     parts.append(answer_html(a, turn) + table_html(a.table))
     if turn is not None:
-        checked = sum(n.status in ("verified", "rounding") for n in a.numbers)
-        summary = f"来源 {len(a.citations)} 处 · 数字 {checked}/{len(a.numbers)} 与表格一致"
+        summary = f"来源 {len(a.citations)} 处 · 数字 {agreeing(a)}/{len(a.numbers)} 与表格一致"
         parts.append(
             f'<details class="sources"><summary>{summary}</summary>{sources_html(a, turn)}</details>'
             f'<div class="tools"><a class="copy" data-copy="{turn}" href="#">复制（纯文本，含来源）</a></div>'

@@ -59,6 +59,11 @@ def marked_text(a: Answer) -> str:
     return "".join(t + (spelled(n) if n else "") for t, n in segments(a))
 
 
+def agreeing(a: Answer) -> int:
+    """How many of the answer's numbers agree with the table cell of their key (✓ or ≈)."""
+    return sum(n.status in ("verified", "rounding") for n in a.numbers)
+
+
 def number_basis(n: CheckedNumber) -> str:
     src = n.source or {}
     bits = [str(src[k]) for k in ("table", "row", "column") if src.get(k)]

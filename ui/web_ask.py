@@ -17,7 +17,7 @@ from ingest.model import Answer
 from rag.conversation import Turn
 from rag.pages import PageView
 from ui.render import answer_message, highlight
-from ui.takeaway import answer_text, conversation_docx, conversation_markdown
+from ui.takeaway import agreeing, answer_text, conversation_docx, conversation_markdown
 
 Shown = tuple[str | None, str, str, str]  # page image, caption, text context (HTML), text to copy
 
@@ -66,8 +66,7 @@ def ask_stream(
     answer, turn = box["result"]
     answers = [*answers, answer]
     mode = "LLM" if answer.mode == "llm" else "抽取式"
-    checked = sum(n.status in ("verified", "rounding") for n in answer.numbers)
-    status = f"{mode}答案 · {len(answer.citations)} 处引用 · 数字 {checked}/{len(answer.numbers)} 与表格一致"
+    status = f"{mode}答案 · {len(answer.citations)} 处引用 · 数字 {agreeing(answer)}/{len(answer.numbers)} 与表格一致"
     if answer.asked:
         status += f" · 理解为：{answer.question}"
     message_html = answer_message(answer, len(answers) - 1)
