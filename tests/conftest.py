@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -49,3 +52,24 @@ def corpus_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "corpus"
     shutil.copytree(CORPUS, dst)
     return dst
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(proc: subprocess.Popen, port: int, what: str, tries: int = 120) -> None:
+    """Until the server that proc started accepts connections on port; its exit is an error with its
+    output (when captured)."""
+    for _ in range(tries):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if proc.poll() is not None:
+                said = proc.stderr.read() if proc.stderr else ""
+                raise RuntimeError(f"{what} exited with {proc.returncode} {said}".strip()) from None
+            time.sleep(0.5)
+    raise RuntimeError(f"{what} did not start on port {port}")

@@ -4,30 +4,23 @@ re-ingest, prune through BUDGETQA_CHROMA_URL; a server that is down is one line.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from conftest import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMA = Path(sys.executable).parent / "chroma"
 ASK = "清城区工信局2024年政府性基金预算财政拨款收入是多少？"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if not CHROMA.exists() and not shutil.which("chroma"):
         pytest.skip("the `chroma` command is missing (it comes with the chromadb package)")
-    port = _free_port()
+    port = free_port()
     data = tmp_path_factory.mktemp("chroma-data")
     log = (tmp_path_factory.mktemp("chroma-log") / "chroma.log").open("w")
     proc = subprocess.Popen(
@@ -44,14 +37,7 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         stdout=log,
         stderr=log,
     )
-    for _ in range(120):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"chroma run exited with {proc.returncode}")
-            time.sleep(0.5)
+    wait_for_port(proc, port, "chroma run")
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=20)
@@ -93,6 +79,6 @@ def _catalog_ids(home: Path) -> set[str]:
 
 def test_a_chroma_server_that_is_down_is_one_line(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    r = _cli(home, f"http://127.0.0.1:{_free_port()}", "ingest", str(ROOT / "corpus"))
+    r = _cli(home, f"http://127.0.0.1:{free_port()}", "ingest", str(ROOT / "corpus"))
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert r.returncode == 3 and len(lines) == 1 and "vector store" in lines[0] and "Traceback" not in r.stderr

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REALDATA
+from conftest import REALDATA, free_port, wait_for_port
 
 from ingest.pipeline import Store
 from ingest.settings import Settings
@@ -202,11 +202,7 @@ def test_kind_and_year_come_from_the_document_not_its_file_name(tmp_path: Path) 
 
 
 def _serve(home: Path, *args: str, env_extra: dict | None = None) -> tuple[subprocess.Popen, int]:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = dict(os.environ, BUDGETQA_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False", **(env_extra or {}))
     proc = subprocess.Popen(
         [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), *args],
@@ -216,15 +212,8 @@ def _serve(home: Path, *args: str, env_extra: dict | None = None) -> tuple[subpr
         stderr=subprocess.PIPE,
         text=True,
     )
-    for _ in range(240):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc, port
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read()) from None
-            time.sleep(0.5)
-    raise RuntimeError("serve did not start")
+    wait_for_port(proc, port, "budgetqa serve", tries=240)
+    return proc, port
 
 
 def test_serve_with_auth_refuses_strangers_and_admits_users(corpus_settings: Settings, tmp_path: Path) -> None:

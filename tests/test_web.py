@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REALDATA
+from conftest import REALDATA, free_port, wait_for_port
 
 from ingest.pipeline import Store
 from ingest.settings import Settings
@@ -40,12 +38,6 @@ HOSTILE = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(corpus_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> str:
     home = tmp_path_factory.mktemp("web") / "home"
@@ -54,21 +46,14 @@ def server(corpus_settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
         store = Store(corpus_settings.with_(home=home))
         assert not store.ingest([REALDATA / PDF]).errors
         store.close()
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, BUDGETQA_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False")
     log = (tmp_path_factory.mktemp("weblog") / "serve.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "ui.cli", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
     )
     url = f"http://127.0.0.1:{port}/"
-    for _ in range(120):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(f"budgetqa serve exited with {proc.returncode}") from None
-            time.sleep(0.5)
+    wait_for_port(proc, port, "budgetqa serve")
     yield url
     proc.terminate()
     proc.wait(timeout=20)
