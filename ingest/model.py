@@ -20,6 +20,16 @@ ChunkKind = Literal["text", "table"]
 # mismatch: the same item's cell says otherwise · quoted: in a cited passage, no comparable cell ·
 # unclear: several cells could be meant, or the figure can't be read with confidence · unsupported: nowhere
 NumberStatus = Literal["verified", "rounding", "mismatch", "quoted", "unclear", "unsupported"]
+# An OCR'd character or word read with less confidence than this is a doubt: a figure resting on it is
+# never marked ✓ or ✗ ("?" with the reason). PP-OCR scores clean 200-dpi digits at 0.98–1.0.
+OCR_DOUBT_BELOW = 0.9
+
+
+def page_label(page: int | None, ocr: bool = False) -> str:
+    """ "第5页", or "第5页 · OCR" for a page read from a scan."""
+    if not page:
+        return "页码不详"
+    return f"第{page}页 · OCR" if ocr else f"第{page}页"
 
 
 def content_hash(*parts: str, length: int = 16) -> str:
@@ -55,6 +65,7 @@ class TableData:
     rows: tuple[tuple[str, ...], ...]
     code: str = ""  # 公开01表 and the like
     aligned: bool = True  # False when the source lost empty cells (pdftotext layout)
+    scores: tuple[tuple[float, ...], ...] = ()  # OCR: each body cell's reading confidence, rows as `rows`
 
     @property
     def width(self) -> int:
@@ -63,7 +74,21 @@ class TableData:
     def continued_by(self, more: TableData) -> TableData:
         """This table with the rows of its continuation on the next page; header rows printed again
         there are dropped."""
-        return replace(self, rows=self.rows + tuple(r for r in more.header + more.rows if r not in self.header))
+        extra = [(r, ()) for r in more.header if r not in self.header]
+        extra += [(r, more.scores[i] if more.scores else ()) for i, r in enumerate(more.rows) if r not in self.header]
+        rows = self.rows + tuple(r for r, _ in extra)
+        if not (self.scores or more.scores):
+            return replace(self, rows=rows)
+        # a row read from the text layer is certain; keep the scores aligned with the rows
+        own = self.scores or tuple((1.0,) * len(r) for r in self.rows)
+        scores = own + tuple(s or (1.0,) * len(r) for r, s in extra)
+        return replace(self, rows=rows, scores=scores)
+
+    def score(self, row: int, col: int) -> float:
+        """How surely the cell was read: 1.0 from a text layer, the OCR confidence from a scan."""
+        if not self.scores or row >= len(self.scores) or col >= len(self.scores[row]):
+            return 1.0
+        return self.scores[row][col]
 
 
 @dataclass(frozen=True)
@@ -93,6 +118,15 @@ class PageBox:
 
 
 @dataclass(frozen=True)
+class OcrDoubt:
+    """A figure in OCR'd running text read with low confidence ("2,940.05" at 0.62 on page 5)."""
+
+    page: int
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
 class Report:
     doc_id: str
     title: str
@@ -107,6 +141,9 @@ class Report:
     sections: tuple[Section, ...]
     blocks: tuple[Block, ...]
     boxes: tuple[PageBox, ...] = ()  # PDF only: every line and table cell with its place on the page
+    ocr_pages: tuple[int, ...] = ()  # pages read by OCR from a scan
+    unread_pages: tuple[int, ...] = ()  # scanned pages that could not be read (no OCR extra)
+    doubts: tuple[OcrDoubt, ...] = ()  # figures in OCR'd text read with low confidence
 
     @property
     def tables(self) -> list[Block]:
@@ -155,6 +192,7 @@ class Fact:
     source: str  # the row as printed
     flagged: bool = False  # numbers kept, columns not aligned with confidence
     key: FigureKey | None = None  # what the cell means; None when the table can't be keyed
+    doubt: str = ""  # why the cell's reading is not sure (OCR confidence); such a cell never decides ✓/✗
 
 
 @dataclass(frozen=True)
@@ -168,6 +206,11 @@ class Citation:
     kind: str
     text: str
     quote: str
+    ocr: bool = False  # the page was read by OCR from a scan
+
+    @property
+    def where(self) -> str:
+        return page_label(self.page, self.ocr)
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ingest.cells import clean_cell, join_letter_spaced, own_title, table_from_cells
 from ingest.errors import DocumentError
 from ingest.lines import PAGE_NUMBER, Line, is_table_title
-from ingest.model import PageBox, Report, TableData
+from ingest.model import OcrDoubt, PageBox, Report
+from ingest.ocr import EXTRA_HINT, ocr_missing, page_needs_ocr
 from ingest.parse import report_from_lines, sha256_file
-from ingest.text_tables import _is_header_row
 
 MARGIN = 0.07  # top/bottom share of the page where running headers and page numbers live
 
@@ -104,48 +105,13 @@ def _in_box(ch: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
     return x0 - 1 <= cx <= x1 + 1 and top - 1 <= cy <= bottom + 1
 
 
-def _clean_cell(cell: str | None) -> str:
-    if cell is None:
-        return ""
-    # Wrapped cells: a line break inside a CJK label is not a space.
-    cell = re.sub(r"(?<=[\u4e00-\u9fff（）()])\s*\n\s*(?=[\u4e00-\u9fff（）()])", "", cell)
-    return join_letter_spaced(re.sub(r"\s+", " ", cell).strip())
-
-
-LETTER_SPACED = re.compile(r"^[\u4e00-\u9fff](?: [\u4e00-\u9fff])+$")
-
-
-def join_letter_spaced(text: str) -> str:
-    """Justified headings and cells print one character per slot ("合 计", "决 算", "部 门 预 算");
-    a letter O typed for a zero between digits ("2O21年") is read as the zero it stands for."""
-    text = re.sub(r"(?<=\d)[OoΟ](?=\d)", "0", text)
-    return text.replace(" ", "") if LETTER_SPACED.match(text) else text
-
-
-def _table_data(rows: list[list[str | None]]) -> TableData | None:
-    cleaned = [tuple(_clean_cell(c) for c in r) for r in rows]
-    cleaned = [r for r in cleaned if any(r)]
-    if len(cleaned) < 2:
-        return None
-    header: list[tuple[str, ...]] = []
-    body: list[tuple[str, ...]] = []
-    for r in cleaned:
-        if not body and _is_header_row(r):
-            header.append(r)
-        else:
-            body.append(r)
-    data = TableData(title="", unit="", header=tuple(header), rows=tuple(body))
-    unit = next((m.group(1) for r in header for c in r if (m := re.search(r"单位[:：]\s*(万元|亿元|元)", c))), "")
-    return TableData(title=_own_title(data), unit=unit, header=data.header, rows=data.rows)
-
-
 def _cell_boxes(table: Any, cells: list[list[str | None]], page_no: int, ord_: int) -> list[PageBox]:
     """A found table's cells with their places; Table.extract() lists cells in the order of Table.rows."""
     out = []
     for r, (row, texts) in enumerate(zip(table.rows, cells, strict=False)):
         for bbox, text in zip(row.cells, texts, strict=False):
             if bbox is not None and text:
-                out.append(PageBox(page_no, "cell", _clean_cell(text), *map(_pt, bbox), group=f"t{ord_}r{r}"))
+                out.append(PageBox(page_no, "cell", clean_cell(text), *map(_pt, bbox), group=f"t{ord_}r{r}"))
     return out
 
 
@@ -161,7 +127,7 @@ def read_page(page: Any, page_no: int) -> tuple[list[tuple[float, Line]], list[P
     boxes = []
     for t in page.find_tables():
         cells = t.extract()
-        data = _table_data(cells)
+        data = table_from_cells(cells)
         if data is None:
             continue
         places += _cell_boxes(t, cells, page_no, len(boxes))
@@ -226,7 +192,7 @@ def _merge_continued(lines: list[Line]) -> list[Line]:
             and ln.page == prev.meta.get("last_page", prev.page) + 1
             and ln.meta.get("first_on_page")
             and ln.table.width == prev.table.width
-            and not _own_title(ln.table)
+            and not own_title(ln.table)
         ):
             merged = prev.table.continued_by(ln.table)
             # a table over three pages: the next piece continues from the last page joined
@@ -236,17 +202,57 @@ def _merge_continued(lines: list[Line]) -> list[Line]:
     return out
 
 
-def _own_title(t: TableData) -> str:
-    """A table whose first header row is a title ("2026年预算单位财政拨款收支预算总表" printed inside the
-    ruled area) is a new table, not the continuation of the one before it."""
-    for row in t.header[:2]:
-        cells = [c for c in row if c]
-        if len(cells) == 1 and is_table_title(cells[0]):
-            return cells[0]
-    return ""
+@dataclass
+class ScanResult:
+    """What OCR made of a PDF's scanned pages."""
+
+    read: tuple[int, ...] = ()
+    unread: tuple[int, ...] = ()  # scanned pages left unread: the OCR extra is not installed
+    places: list[PageBox] = field(default_factory=list)
+    doubts: list[OcrDoubt] = field(default_factory=list)
 
 
-def pdf_lines(path: Path, on_page: Callable[[int, int], None] | None = None) -> tuple[list[Line], int, list[PageBox]]:
+def _page_body(items: list[tuple[float, Line]]) -> list[Line]:
+    body = [ln for _, ln in items]
+    for k, ln in enumerate(body):
+        if ln.table is not None:  # only margin lines above it: the page opens with this table
+            ln.meta["first_on_page"] = all(x.table is None and x.meta.get("margin") for x in body[:k])
+            break
+    return body
+
+
+def _read_scanned(
+    path: Path,
+    scanned: list[int],
+    pages: list[list[Line]],
+    n_pages: int,
+    on_page: Callable[[int, int], None] | None,
+) -> ScanResult:
+    """OCR the scanned pages into `pages` (in place), in worker processes when there are several."""
+    if ocr_missing():
+        return ScanResult(unread=tuple(scanned))
+    from ingest.ocr import ocr_pages
+    from ingest.ocr_layout import page_items
+
+    done = [n_pages - len(scanned)]
+
+    def tell(_page: int) -> None:
+        done[0] += 1
+        if on_page:
+            on_page(done[0], n_pages)
+
+    result = ScanResult(read=tuple(scanned))
+    for page_no, ocr in sorted(ocr_pages(path, scanned, tell).items()):
+        items, places, doubts = page_items(ocr)
+        pages[page_no - 1] = _page_body(items)
+        result.places.extend(places)
+        result.doubts.extend(doubts)
+    return result
+
+
+def pdf_lines(
+    path: Path, on_page: Callable[[int, int], None] | None = None
+) -> tuple[list[Line], int, list[PageBox], ScanResult]:
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
@@ -264,20 +270,20 @@ def pdf_lines(path: Path, on_page: Callable[[int, int], None] | None = None) -> 
         ) from None
     pages: list[list[Line]] = []
     places: list[PageBox] = []
+    scanned: list[int] = []  # pages with no text layer: read by OCR below
     with pdf:
         try:
             n_pages = len(pdf.pages)
             for i, page in enumerate(pdf.pages, start=1):
+                if page_needs_ocr(page):
+                    scanned.append(i)
+                    pages.append([])
+                    continue
                 items, on_this_page = read_page(page, i)
                 places += on_this_page
-                body = [ln for _, ln in items]
+                pages.append(_page_body(items))
                 if on_page:
-                    on_page(i, n_pages)
-                for k, ln in enumerate(body):
-                    if ln.table is not None:  # only margin lines above it: the page opens with this table
-                        ln.meta["first_on_page"] = all(x.table is None and x.meta.get("margin") for x in body[:k])
-                        break
-                pages.append(body)
+                    on_page(i - len(scanned), n_pages)
         except DocumentError:
             raise
         except Exception as exc:
@@ -286,15 +292,17 @@ def pdf_lines(path: Path, on_page: Callable[[int, int], None] | None = None) -> 
             ) from None
     if n_pages == 0:
         raise DocumentError(str(path), "the PDF has no pages; re-download it")
+    scan = ScanResult()
+    if scanned:
+        scan = _read_scanned(path, scanned, pages, n_pages, on_page)
+        places += scan.places
     pages = _drop_running_lines(pages)
     text_chars = sum(len(ln.text) for page in pages for ln in page) + sum(
         1 for page in pages for ln in page if ln.table is not None
     )
     if text_chars < 20 * max(1, n_pages // 4) and text_chars < 200:
-        raise DocumentError(
-            str(path),
-            "the PDF has no text layer (a scan?); run OCR on it first (e.g. `ocrmypdf in.pdf out.pdf`)",
-        )
+        why = f"the PDF has no text layer (a scan?); {EXTRA_HINT}" if scan.unread else "the PDF has no readable text"
+        raise DocumentError(str(path), why)
     lines = _merge_continued([ln for page in pages for ln in page])
     # Headings without a numbering marker ("名词解释") stand out by their size.
     weights = Counter()
@@ -305,7 +313,7 @@ def pdf_lines(path: Path, on_page: Callable[[int, int], None] | None = None) -> 
     for ln in lines:
         if ln.table is None and body_size and ln.meta.get("size", 0) >= body_size * 1.15:
             ln.meta["big"] = True
-    return _join_wrapped_titles(lines), n_pages, places
+    return _join_wrapped_titles(lines), n_pages, places, scan
 
 
 def _join_wrapped_titles(lines: list[Line]) -> list[Line]:
@@ -331,8 +339,14 @@ def _join_wrapped_titles(lines: list[Line]) -> list[Line]:
 
 
 def parse_pdf(path: Path, on_page: Callable[[int, int], None] | None = None) -> Report:
-    lines, n_pages, places = pdf_lines(path, on_page)
+    lines, n_pages, places, scan = pdf_lines(path, on_page)
     report = report_from_lines(
         lines, doc_id=path.stem, path=str(path), sha256=sha256_file(path), encoding="pdf", pages=n_pages
     )
-    return replace(report, boxes=tuple(places))
+    return replace(
+        report,
+        boxes=tuple(places),
+        ocr_pages=scan.read,
+        unread_pages=scan.unread,
+        doubts=tuple(scan.doubts),
+    )

@@ -7,11 +7,8 @@ queryable, so a crash at any point leaves either the old or the new version answ
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +25,7 @@ from ingest.layout import BoxStore
 from ingest.model import Chunk, Report
 from ingest.parse import PARSER_VERSION, SUPPORTED, parse_file, sha256_file
 from ingest.settings import Settings
+from ingest.workers import worker_pool
 
 EMBED_BATCH = 64
 
@@ -65,20 +63,6 @@ def collect_files(paths: list[Path]) -> tuple[list[Path], list[DocumentError]]:
         else:
             raise BadInputError(f"{p}: no such file or folder; give a report file or a folder of reports")
     return files, errors
-
-
-def die_with_parent(parent: int) -> None:
-    """A parse worker gets SIGKILL when the process that started it dies (even by kill -9), instead of
-    living on as an orphan; one whose parent died while it was starting exits at once. Linux only;
-    elsewhere the pool's own shutdown has to do."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 def _parse_job(
@@ -172,16 +156,10 @@ class Store:
                 tell = (lambda i, n, name=f.name: on_page(name, i, n)) if on_page else None
                 yield _parse_job(str(f), tell)
             return
-        # PDFs parse in worker processes while this one embeds what is already parsed. Spawned, not
-        # forked: this process may already run embedder and Chroma threads.
+        # PDFs parse in worker processes while this one embeds what is already parsed
         done: set[str] = set()
         try:
-            with ProcessPoolExecutor(
-                max_workers=2,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=die_with_parent,
-                initargs=(os.getpid(),),
-            ) as pool:
+            with worker_pool(2) as pool:
                 for item in pool.map(_parse_job, [str(f) for f in todo]):
                     done.add(item[0])
                     yield item

@@ -32,7 +32,7 @@ def split_tab_row(line: str) -> tuple[str, ...]:
     return tuple(c.strip() for c in line.split("\t"))
 
 
-def _is_header_row(cells: tuple[str, ...]) -> bool:
+def is_header_row(cells: tuple[str, ...]) -> bool:
     filled = [c for c in cells if c]
     if not filled:
         return False
@@ -64,7 +64,7 @@ def parse_tab_table(title: str, code: str, context: list[str], rows_text: list[s
     header: list[tuple[str, ...]] = []
     body: list[tuple[str, ...]] = []
     for cells in rows:
-        if not body and _is_header_row(cells):
+        if not body and is_header_row(cells):
             header.append(cells)
         elif header and cells in header:
             continue  # the header printed again on the next page

@@ -1,0 +1,235 @@
+"""Scanned pages read offline: render the page (pypdfium2), find its ruled lines (OpenCV) and read its
+text with PP-OCR (rapidocr; the detection and recognition models ship inside its wheel, so nothing is
+downloaded). The result is glyphs and rulings in PDF points; ingest/ocr_layout.py rebuilds lines and
+tables from them. Optional: `pip install -e '.[ocr]'`; without it a scan is refused, naming the extra.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest.workers import worker_pool
+
+OCR_DPI = 200  # enough for 9-pt table digits; more costs time without reading better
+MIN_SKEW_DEG = 0.15  # below this a page is read as it is
+EXTRA_HINT = "install the OCR extra (`pip install -e '.[ocr]'`) to read scanned pages offline"
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """A character (CJK) or a word (digits, Latin) as read, in PDF points from the top-left corner."""
+
+    text: str
+    score: float
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+@dataclass(frozen=True)
+class Ruling:
+    """A printed table line in PDF points: horizontal (y, a..b along x) or vertical (x, a..b along y)."""
+
+    horizontal: bool
+    at: float
+    a: float
+    b: float
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    page: int
+    width: float
+    height: float
+    runs: tuple[tuple[Glyph, ...], ...]  # one per detected text box, glyphs left to right
+    rulings: tuple[Ruling, ...]
+    skew: float = 0.0  # degrees the scan was turned back by before reading
+
+
+def ocr_missing() -> str:
+    """Why OCR can't run here ("" when it can)."""
+    try:
+        import cv2  # noqa: F401
+        import rapidocr  # noqa: F401
+    except ImportError:
+        return "the OCR extra is not installed"
+    return ""
+
+
+def page_needs_ocr(page: Any) -> bool:
+    """A pdfplumber page with (almost) no readable text but an image or drawn glyphs on it: a scan, or
+    text set as outlines. Invisible junk from a scanner's own OCR (unmapped "(cid:12)" glyphs) counts as
+    no text."""
+    readable = sum(1 for c in page.chars if c["text"].strip() and not c["text"].startswith("(cid:"))
+    if readable >= 10:
+        return False
+    area = float(page.width) * float(page.height) or 1.0
+    covered = sum(abs(float(i["x1"]) - float(i["x0"])) * abs(float(i["bottom"]) - float(i["top"])) for i in page.images)
+    return covered >= 0.3 * area or len(page.curves) >= 200
+
+
+# ---------------------------------------------------------------------------------------------
+_ENGINE: Any = None
+
+
+def _engine(threads: int) -> Any:
+    global _ENGINE
+    if _ENGINE is None:
+        from rapidocr import RapidOCR
+
+        _ENGINE = RapidOCR(
+            params={
+                "Global.log_level": "error",
+                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            }
+        )
+    return _ENGINE
+
+
+def render(path: Path, page_no: int, dpi: int = OCR_DPI) -> Any:
+    """The page as a PIL image (greyscale)."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        return doc[page_no - 1].render(scale=dpi / 72).to_pil().convert("L")
+    finally:
+        doc.close()
+
+
+def _read(image: Any, threads: int) -> Any:
+    import numpy as np
+
+    return _engine(threads)(np.asarray(image.convert("RGB")), return_word_box=True)
+
+
+def skew_of(image: Any) -> float:
+    """The page's tilt in degrees, by projection profile: turned straight, text lines and table rules
+    make the rows of ink sharpest (largest variance of the row sums). Coarse, then fine search on a
+    half-size image; accurate to about 0.03°."""
+    import cv2
+    import numpy as np
+
+    gray = np.asarray(image)
+    small = cv2.resize((gray < 200).astype(np.float32), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    h, w = small.shape
+    centre = (w / 2, h / 2)
+
+    def sharpness(angle: float) -> float:
+        m = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        turned = cv2.warpAffine(small, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0.0)
+        return float(np.var(turned.sum(axis=1)))
+
+    best = max(np.arange(-3.0, 3.01, 0.25), key=sharpness)
+    best = max(np.arange(best - 0.25, best + 0.26, 0.025), key=sharpness)
+    return float(round(best, 3))
+
+
+def _glyph_runs(result: Any, scale: float) -> tuple[tuple[Glyph, ...], ...]:
+    runs = []
+    for words in result.word_results or ():
+        run = []
+        for text, score, quad in words:
+            xs = [p[0] for p in quad]
+            ys = [p[1] for p in quad]
+            run.append(
+                Glyph(
+                    text,
+                    round(float(score), 4),
+                    round(min(xs) / scale, 1),
+                    round(min(ys) / scale, 1),
+                    round(max(xs) / scale, 1),
+                    round(max(ys) / scale, 1),
+                )
+            )
+        if run:
+            runs.append(tuple(run))
+    return tuple(runs)
+
+
+def find_rulings(image: Any, scale: float) -> tuple[Ruling, ...]:
+    """Table lines: long thin runs of ink, kept by morphological opening with a long flat (or tall)
+    kernel — text strokes are shorter than the kernel and vanish."""
+    import cv2
+    import numpy as np
+
+    gray = np.asarray(image)
+    ink = (gray < 200).astype(np.uint8)  # hairlines scan grey; paper noise rarely falls this low
+    ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))  # bridge noise gaps
+    out: list[Ruling] = []
+    h_len = max(30, int(12 * scale))  # 12 pt: longer than any character stroke at body size
+    v_len = max(20, int(8 * scale))  # a one-line row is ~14 pt tall; its separators must survive
+    for horizontal, kernel in ((True, (h_len, 1)), (False, (1, v_len))):
+        mask = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones(kernel[::-1], np.uint8))
+        n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        for x, y, w, h, _area in stats[1:n]:
+            # a rule is at most ~2 pt thick, plus what a tilt left over adds along its length
+            if horizontal and h <= 2 * scale + 0.005 * w:
+                out.append(Ruling(True, round((y + h / 2) / scale, 1), round(x / scale, 1), round((x + w) / scale, 1)))
+            elif not horizontal and w <= 2 * scale + 0.005 * h:
+                out.append(Ruling(False, round((x + w / 2) / scale, 1), round(y / scale, 1), round((y + h) / scale, 1)))
+    return tuple(out)
+
+
+def ocr_page(path: Path, page_no: int, threads: int = 0, dpi: int = OCR_DPI) -> OcrPage:
+    """Read one page. A tilted scan is turned straight first (line and column grouping assume level
+    text)."""
+    threads = threads or os.cpu_count() or 1
+    image = render(path, page_no, dpi)
+    scale = dpi / 72
+    skew = skew_of(image)
+    if abs(skew) >= MIN_SKEW_DEG:
+        from PIL import Image
+
+        image = image.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    result = _read(image, threads)
+    width, height = image.size
+    return OcrPage(
+        page_no,
+        round(width / scale, 1),
+        round(height / scale, 1),
+        _glyph_runs(result, scale),
+        find_rulings(image, scale),
+        round(skew, 2),
+    )
+
+
+def _ocr_job(path: str, page_no: int, threads: int) -> OcrPage:
+    return ocr_page(Path(path), page_no, threads)
+
+
+def ocr_pages(
+    path: Path, pages: list[int], on_page: Callable[[int], None] | None = None, workers: int = 0
+) -> dict[int, OcrPage]:
+    """OCR several pages of one PDF, in worker processes on all cores when there are several;
+    on_page(page_no) as each is done."""
+    cores = os.cpu_count() or 1
+    workers = workers or min(cores, len(pages))
+    out: dict[int, OcrPage] = {}
+    if workers <= 1 or len(pages) <= 1:
+        for p in pages:
+            out[p] = ocr_page(path, p, cores)
+            if on_page:
+                on_page(p)
+        return out
+    try:
+        with worker_pool(workers) as pool:
+            threads = max(1, cores // workers)
+            for page in pool.map(_ocr_job, [str(path)] * len(pages), pages, [threads] * len(pages)):
+                out[page.page] = page
+                if on_page:
+                    on_page(page.page)
+    except BrokenProcessPool:  # a worker died (out of memory, a crashing page): finish here
+        for p in pages:
+            if p not in out:
+                out[p] = ocr_page(path, p, cores)
+                if on_page:
+                    on_page(p)
+    return out
