@@ -12,7 +12,7 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 from ingest.keys import CARRY, FigureKey, TableProfile, carry_item, cell_key, fund_of, norm, table_profile
-from ingest.model import Fact, Report, TableData, content_hash
+from ingest.model import OCR_DOUBT_BELOW, Fact, Report, TableData, content_hash
 
 UNIT_FACTOR = {"元": Decimal(1), "万元": Decimal(10000), "亿元": Decimal(100000000), "千元": Decimal(1000)}
 NUM = re.compile(r"^[-−(（]?[\d,]+(?:\.\d+)?[)）]?%?$")
@@ -186,7 +186,7 @@ def table_facts(
         flow = _half_flow(paths, lj, values, t) if profile.name in ("总表", "财政拨款总表") else ""
         tracker = _PathTracker()
         under = ""  # the carry-over row the fund rows below it belong to
-        for r in t.rows:
+        for i, r in enumerate(t.rows):
             cells = list(r) + [""] * (width - len(r))
             label = re.sub(r"\s+", "", cells[lj]) if lj >= 0 else ""
             code = _code(cells, codes)
@@ -221,9 +221,15 @@ def table_facts(
                         page=page,
                         source=" | ".join(c for c in r if c),
                         key=key,
+                        doubt=ocr_doubt(t.score(i, j)),
                     )
                 )
     return facts + _totals_as_wholes(facts)
+
+
+def ocr_doubt(score: float) -> str:
+    """Why a cell read by OCR can't decide a check ("" when it was read surely)."""
+    return f"扫描页OCR识读置信度{score:.2f}，数字可能读错" if score < OCR_DOUBT_BELOW else ""
 
 
 def _totals_as_wholes(facts: list[Fact]) -> list[Fact]:

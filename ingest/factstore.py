@@ -12,7 +12,7 @@ from functools import lru_cache
 from ingest.catalog import Catalog
 from ingest.facts import report_facts, table_facts, table_id
 from ingest.keys import LEVEL_MARK, FigureKey, norm
-from ingest.model import Fact, Report, TableData, content_hash
+from ingest.model import Fact, OcrDoubt, Report, TableData, content_hash
 
 
 def _facts_version() -> str:
@@ -31,12 +31,14 @@ FACTS_VERSION = _facts_version()
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tables_ (
     table_id TEXT PRIMARY KEY, doc_id TEXT, ord INTEGER, title TEXT, code TEXT, unit TEXT, page INTEGER,
-    aligned INTEGER, header TEXT, rows_ TEXT
+    aligned INTEGER, header TEXT, rows_ TEXT, scores TEXT
 );
 CREATE TABLE IF NOT EXISTS facts (
     doc_id TEXT, table_id TEXT, table_title TEXT, row_label TEXT, code TEXT, column_ TEXT, value TEXT,
-    unit TEXT, value_yuan REAL, page INTEGER, source TEXT, flagged INTEGER, key_ TEXT, item_ TEXT
+    unit TEXT, value_yuan REAL, page INTEGER, source TEXT, flagged INTEGER, key_ TEXT, item_ TEXT, doubt TEXT
 );
+CREATE TABLE IF NOT EXISTS doubts (doc_id TEXT, page INTEGER, text TEXT, score REAL);
+CREATE INDEX IF NOT EXISTS doubts_doc ON doubts(doc_id);
 CREATE INDEX IF NOT EXISTS facts_item ON facts(item_, doc_id);
 CREATE INDEX IF NOT EXISTS facts_code ON facts(code, doc_id);
 CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
@@ -45,7 +47,8 @@ CREATE INDEX IF NOT EXISTS facts_value ON facts(value);
 """
 
 FACT_COLS = (
-    "doc_id, table_id, table_title, row_label, code, column_, value, unit, value_yuan, page, source, flagged, key_"
+    "doc_id, table_id, table_title, row_label, code, column_, value, unit, value_yuan, page, source, flagged, key_,"
+    " doubt"
 )
 
 
@@ -76,14 +79,16 @@ def _write(db: sqlite3.Connection, report: Report | None, doc_id: str = "") -> N
     doc = report.doc_id if report else doc_id
     db.execute("DELETE FROM facts WHERE doc_id=?", (doc,))
     db.execute("DELETE FROM tables_ WHERE doc_id=?", (doc,))
+    db.execute("DELETE FROM doubts WHERE doc_id=?", (doc,))
     if report is None:
         return
+    db.executemany("INSERT INTO doubts VALUES (?,?,?,?)", [(doc, d.page, d.text, d.score) for d in report.doubts])
     for i, b in enumerate(report.tables):
         t = b.table
         if t is None:
             continue
         db.execute(
-            "INSERT OR REPLACE INTO tables_ VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO tables_ VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 table_id(doc, i, t),
                 doc,
@@ -95,6 +100,7 @@ def _write(db: sqlite3.Connection, report: Report | None, doc_id: str = "") -> N
                 int(t.aligned),
                 json.dumps(t.header, ensure_ascii=False),
                 json.dumps(t.rows, ensure_ascii=False),
+                json.dumps(t.scores) if t.scores else None,
             ),
         )
     _insert(db, report_facts(report))
@@ -102,7 +108,7 @@ def _write(db: sqlite3.Connection, report: Report | None, doc_id: str = "") -> N
 
 def _insert(db: sqlite3.Connection, facts: list[Fact]) -> None:
     db.executemany(
-        f"INSERT INTO facts({FACT_COLS}, item_) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        f"INSERT INTO facts({FACT_COLS}, item_) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (
                 f.doc_id,
@@ -118,6 +124,7 @@ def _insert(db: sqlite3.Connection, facts: list[Fact]) -> None:
                 f.source,
                 int(f.flagged),
                 _key_json(f.key),
+                f.doubt,
                 item_of(f.key),
             )
             for f in facts
@@ -132,9 +139,12 @@ def attach(catalog: Catalog) -> None:
     cols = {r[1] for r in catalog.db.execute("PRAGMA table_info(facts)")}
     if cols and "key_" not in cols:  # facts written before figures had keys: read again at the next ingest
         catalog.db.execute("DROP TABLE facts")
-    elif cols and "item_" not in cols:  # before facts were looked up by item: derive them again
+    elif cols and ("item_" not in cols or "doubt" not in cols):  # older facts: derive them again
         catalog.db.execute("DROP TABLE facts")
         catalog.db.execute("DELETE FROM meta WHERE key='facts_version'")
+    table_cols = {r[1] for r in catalog.db.execute("PRAGMA table_info(tables_)")}
+    if table_cols and "scores" not in table_cols:  # tables stored before OCR: all read from text
+        catalog.db.execute("ALTER TABLE tables_ ADD COLUMN scores TEXT")
     catalog.db.executescript(SCHEMA)
     catalog.add_extension(_write)
     if catalog.meta("facts_version") != FACTS_VERSION:
@@ -146,12 +156,12 @@ def _rederive(catalog: Catalog) -> None:
     db = catalog.db
     reports = {r["doc_id"]: r for r in catalog.reports()}
     rows = db.execute(
-        "SELECT table_id, doc_id, title, code, unit, page, aligned, header, rows_ FROM tables_"
+        "SELECT table_id, doc_id, title, code, unit, page, aligned, header, rows_, scores FROM tables_"
     ).fetchall()
     try:
         with db:
             db.execute("DELETE FROM facts")
-            for tid, doc, title, code, unit, page, aligned, header, body in rows:
+            for tid, doc, title, code, unit, page, aligned, header, body, scores in rows:
                 meta = reports.get(doc, {})
                 t = TableData(
                     title=title,
@@ -160,6 +170,7 @@ def _rederive(catalog: Catalog) -> None:
                     rows=tuple(tuple(r) for r in json.loads(body)),
                     code=code,
                     aligned=bool(aligned),
+                    scores=tuple(tuple(r) for r in json.loads(scores)) if scores else (),
                 )
                 _insert(db, table_facts(doc, tid, t, page, meta.get("kind") or "other", meta.get("year")))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('facts_version', ?)", (FACTS_VERSION,))
@@ -182,6 +193,7 @@ def _row(r: tuple) -> Fact:
         source=r[10],
         flagged=bool(r[11]),
         key=_key_from(r[12]),
+        doubt=r[13] or "",
     )
 
 
@@ -195,6 +207,14 @@ class FactStore:
             q = f"SELECT {FACT_COLS} FROM facts WHERE doc_id IN ({','.join('?' * len(doc_ids))})"
             return [_row(r) for r in self.db.execute(q, list(doc_ids))]
         return [_row(r) for r in self.db.execute(f"SELECT {FACT_COLS} FROM facts")]
+
+    def doubts(self, doc_id: str) -> list[OcrDoubt]:
+        """Figures of the report's OCR'd running text read with low confidence."""
+        try:
+            rows = self.db.execute("SELECT page, text, score FROM doubts WHERE doc_id=?", (doc_id,)).fetchall()
+        except sqlite3.OperationalError:  # a read-only catalog written before OCR
+            return []
+        return [OcrDoubt(p, t, s) for p, t, s in rows]
 
     def for_item(
         self, item: str, code: str = "", doc_ids: tuple[str, ...] = (), part: str = "", scope: str = ""

@@ -41,6 +41,8 @@ class IngestResult:
     chunks_embedded: int = 0
     orphans_removed: int = 0  # vectors of no catalog chunk, deleted before this ingest
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, doc_id with the same bytes)
+    scanned: dict[str, tuple[int, ...]] = field(default_factory=dict)  # doc_id → pages read by OCR
+    unread: dict[str, tuple[int, ...]] = field(default_factory=dict)  # doc_id → scanned pages not read
 
     @property
     def changed(self) -> bool:
@@ -195,6 +197,10 @@ class Store:
             self._store_report(report, result, on_embed)
             (result.updated if existed else result.added).append(report.doc_id)
             result.pages += report.pages
+            if report.ocr_pages:
+                result.scanned[report.doc_id] = report.ocr_pages
+            if report.unread_pages:
+                result.unread[report.doc_id] = report.unread_pages
         if prune:
             present = {f.stem for f in files}
             for doc_id in self.catalog.doc_ids():

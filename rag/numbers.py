@@ -17,13 +17,14 @@ columns (flagged facts) have no key and never produce ✗.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from ingest.facts import UNIT_FACTOR
 from ingest.factstore import FactStore
 from ingest.keys import FigureKey, compatible, phrase_key
-from ingest.model import CheckedNumber, Fact
+from ingest.model import CheckedNumber, Fact, OcrDoubt
 from ingest.statements import NUMBER, Derived, Mention, Statement, derived_figures, mentions, statements
 
 __all__ = ["NUMBER", "Mention", "mentions", "money_equal", "check_numbers", "derived_figures", "KeyedFacts"]
@@ -66,12 +67,15 @@ class KeyedFacts:
     year: int | None
     facts: tuple[Fact, ...]
     items: frozenset[str]
+    doubts: frozenset[str] = frozenset()  # figures of OCR'd text read with low confidence (digits only)
 
     @classmethod
-    def of(cls, doc_id: str, title: str, kind: str, year: int | None, facts: list[Fact]) -> KeyedFacts:
+    def of(
+        cls, doc_id: str, title: str, kind: str, year: int | None, facts: list[Fact], doubts: Iterable[OcrDoubt] = ()
+    ) -> KeyedFacts:
         keyed = tuple(f for f in facts if f.key is not None and not f.flagged and f.value_yuan is not None)
         items = frozenset(f.key.item for f in keyed if f.key and f.key.item)
-        return cls(doc_id, title, kind, year, keyed, items)
+        return cls(doc_id, title, kind, year, keyed, items, frozenset(_digits(d.text) for d in doubts))
 
     def candidates(self, key: FigureKey) -> list[Fact]:
         return [f for f in self.facts if f.key is not None and compatible(key, f.key)]
@@ -105,6 +109,15 @@ def where(f: Fact, report_title: str = "") -> str:
     return f"《{report_title or f.doc_id}》{f.table_title or '表'}「{f.row_label or f.column}」{col}（{page}）"
 
 
+def _digits(text: str) -> str:
+    return re.sub(r"[^\d.%]", "", text)
+
+
+def _unsure(f: Fact, kf: KeyedFacts) -> tuple[str, Fact | None, str]:
+    """A cell read by OCR with low confidence never decides ✓ or ✗."""
+    return "unclear", f, f"{where(f, kf.title)} 读作{f.value}{f.unit}，但{f.doubt}；请对照原页核对"
+
+
 def _judge_level(s: Statement, kf: KeyedFacts) -> tuple[str, Fact | None, str]:
     """(status, cell, note) of one keyed amount against one report."""
     assert s.key is not None
@@ -115,14 +128,16 @@ def _judge_level(s: Statement, kf: KeyedFacts) -> tuple[str, Fact | None, str]:
     equal = [f for f in cands if money_equal(m, f)]
     if equal:
         f = _most_specific(s.key, equal)
-        return "verified", f, f"= {where(f, kf.title)} {f.value}{f.unit}"
+        return _unsure(f, kf) if f.doubt else ("verified", f, f"= {where(f, kf.title)} {f.value}{f.unit}")
     near = [f for f in cands if within_last_place(m, f)]
     if near:
         f = near[0]
-        return "rounding", f, f"≈ {where(f, kf.title)} {f.value}{f.unit}（尾数差异）"
+        return _unsure(f, kf) if f.doubt else ("rounding", f, f"≈ {where(f, kf.title)} {f.value}{f.unit}（尾数差异）")
     values = {f.value_yuan for f in cands}
     if len(values) == 1:
         f = _most_specific(s.key, cands)
+        if any(c.doubt for c in cands):
+            return _unsure(next(c for c in cands if c.doubt), kf)
         return "mismatch", f, f"表中为{f.value}{f.unit}：{where(f, kf.title)}；文中为{m.text}"
     listed = "；".join(f"{where(f, kf.title)} {f.value}{f.unit}" for f in cands[:3])
     return "unclear", None, f"有{len(cands)}个单元格可能对应「{s.key.describe()}」，均不等于{m.text}：{listed}"
@@ -191,6 +206,9 @@ def check_numbers(text: str, reports: list[KeyedFacts], passages: list[str], con
             if not best[0] or RANK[status] < RANK[best[0]]:
                 best = (status, cell, note, kf)
         status, cell, note, kf = best
+        misread = next((k for k in reports if _digits(m.text) in k.doubts), None)
+        if misread is not None and status in ("verified", "rounding", "mismatch"):
+            status, note = "unclear", f"扫描页OCR读出的「{m.text}」置信度低，数字可能读错；请对照原页核对（{note}）"
         if status in ("verified", "rounding", "mismatch", "unclear"):
             src = source_of(cell, kf.title) if cell is not None and kf is not None else {}
             out.append(_number(m, status, src, note))
@@ -213,7 +231,12 @@ def keyed_reports(store_facts: FactStore, reports: dict[str, dict], doc_ids: tup
         meta = reports.get(d, {})
         out.append(
             KeyedFacts.of(
-                d, meta.get("title") or d, meta.get("kind") or "other", meta.get("year"), store_facts.facts((d,))
+                d,
+                meta.get("title") or d,
+                meta.get("kind") or "other",
+                meta.get("year"),
+                store_facts.facts((d,)),
+                store_facts.doubts(d),
             )
         )
     return out

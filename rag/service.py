@@ -93,7 +93,9 @@ class QA:
             if pieces[i].strip():
                 own = [kf for kf in keyed if n is not None and kf.doc_id == own_doc.get(n)] or keyed
                 numbers += check_numbers(pieces[i], own, texts, sections.get(n, "") if n else "")
-        return replace(answer, numbers=tuple(numbers))
+        scanned = self.store.layout.scanned_pages(docs)
+        citations = tuple(replace(c, ocr=(c.doc_id, c.page) in scanned) for c in answer.citations)
+        return replace(answer, numbers=tuple(numbers), citations=citations)
 
     def keyed(self, doc_ids: tuple[str, ...]) -> list[KeyedFacts]:
         """Each report's keyed cells, read from SQLite once per index generation (not on every ask)."""

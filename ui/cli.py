@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import BackendError, BadInputError, BudgetQAError
-from ingest.model import Answer
+from ingest.model import Answer, page_label
+from ingest.ocr import EXTRA_HINT
 from ingest.settings import Settings, load_settings
 from ui.takeaway import MARKS
 
@@ -64,7 +65,7 @@ def answer_to_dict(a: Answer) -> dict[str, Any]:
 
 
 def _where(c: Any) -> str:
-    page = f"第{c.page}页" if c.page else "页码不详"
+    page = page_label(c.page, getattr(c, "ocr", False))  # a Citation, or a retrieved Chunk
     return f"《{c.title}》 {c.section or '（无章节）'} · {page}"
 
 
@@ -115,6 +116,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {err}", file=sys.stderr)
     for path, twin in result.duplicates:
         print(f"skipped {path}: the same content is indexed already as {twin}", file=sys.stderr)
+    for doc_id, pages in result.scanned.items():
+        print(f"{doc_id}: {len(pages)} scanned page(s) read by OCR ({_pages(pages)})", file=sys.stderr)
+    for doc_id, pages in result.unread.items():
+        print(f"warning: {doc_id}: scanned page(s) {_pages(pages)} not read; {EXTRA_HINT}", file=sys.stderr)
     print(
         f"ingested {len(result.added)} new, {len(result.updated)} updated, {len(result.unchanged)} unchanged, "
         f"{len(result.removed)} removed; {result.chunks_embedded} chunks embedded; "
@@ -123,6 +128,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     )
     store.close()
     return 1 if result.errors else 0  # a batch where any file failed is not a success
+
+
+def _pages(pages: tuple[int, ...]) -> str:
+    return ", ".join(map(str, pages[:12])) + (" …" if len(pages) > 12 else "")
 
 
 def _qa(settings: Settings):  # noqa: ANN202

@@ -54,7 +54,7 @@ def citation_block(c: Citation, link: str = "") -> str:
     opener = f' <a class="open" data-cite="{link}" href="#">看原文页</a>' if link else ""
     return (
         f'<div class="source"><div><b>[{c.n}]</b> 《{escape(c.title)}》{opener}</div>'
-        f'<div class="where">{escape(where(c.page, c.section))}</div>'
+        f'<div class="where">{escape(where(c.page, c.section, c.ocr))}</div>'
         f'<div class="passage">{highlight(c.text, c.quote)}</div></div>'
     )
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.errors import BadInputError
-from ingest.model import Answer, CheckedNumber, Citation
+from ingest.model import Answer, CheckedNumber, Citation, page_label
 
 if TYPE_CHECKING:  # the labels are imported where used: `ask` need not load the audit
     from rag.audit import Finding
@@ -31,8 +31,8 @@ LABELS = {
 LEGEND = "数字标记：✓ 与表格中同一项一致 · ≈ 尾数差 · ✗ 与表格不符 · ❝ 原文如此、表格无可比项 · ? 无法确定或找不到"
 
 
-def where(page: int | None, section: str) -> str:
-    return f"{section or '（无章节）'} · {f'第{page}页' if page else '页码不详'}"
+def where(page: int | None, section: str, ocr: bool = False) -> str:
+    return f"{section or '（无章节）'} · {page_label(page, ocr)}"
 
 
 def segments(a: Answer) -> list[tuple[str, CheckedNumber | None]]:
@@ -74,7 +74,7 @@ def number_basis(n: CheckedNumber) -> str:
 
 
 def source_line(c: Citation) -> str:
-    return f"[{c.n}] 《{c.title}》 {where(c.page, c.section)}"
+    return f"[{c.n}] 《{c.title}》 {where(c.page, c.section, c.ocr)}"
 
 
 def answer_text(a: Answer) -> str:

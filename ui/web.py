@@ -306,7 +306,13 @@ def upload(app: App, files: list[Any] | None, progress: gr.Progress) -> tuple[pd
             elif r.unchanged:
                 results.append([original, "未变", f"已在库中（doc_id {dst.stem}）"])
             else:
-                results.append([original, "已加入", f"doc_id {dst.stem}"])
+                scans = r.scanned.get(dst.stem, ())
+                unread = r.unread.get(dst.stem, ())
+                note = f"；其中 {len(scans)} 页为扫描件，已由OCR识读（数字置信度低处标“?”）" if scans else ""
+                note += (
+                    f"；{len(unread)} 页扫描件未能识读：需安装 OCR 扩展（pip install -e '.[ocr]'）" if unread else ""
+                )
+                results.append([original, "已加入", f"doc_id {dst.stem}{note}"])
         app.refresh()
     return pd.DataFrame(results, columns=["文件", "结果", "说明"]), app.reports_frame()
 
