@@ -139,7 +139,9 @@ def _judge_level(s: Statement, kf: KeyedFacts) -> tuple[str, Fact | None, str]:
         if any(c.doubt for c in cands):
             return _unsure(next(c for c in cands if c.doubt), kf)
         return "mismatch", f, f"表中为{f.value}{f.unit}：{where(f, kf.title)}；文中为{m.text}"
-    listed = "；".join(f"{where(f, kf.title)} {f.value}{f.unit}" for f in cands[:3])
+    listed = "；".join(
+        f"{where(f, kf.title)} {f.value}{f.unit}" + (f"（{f.doubt}）" if f.doubt else "") for f in cands[:3]
+    )
     return "unclear", None, f"有{len(cands)}个单元格可能对应「{s.key.describe()}」，均不等于{m.text}：{listed}"
 
 
