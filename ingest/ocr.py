@@ -65,14 +65,25 @@ def ocr_missing() -> str:
 
 def page_needs_ocr(page: Any) -> bool:
     """A pdfplumber page with (almost) no readable text but an image or drawn glyphs on it: a scan, or
-    text set as outlines. Invisible junk from a scanner's own OCR (unmapped "(cid:12)" glyphs) counts as
-    no text."""
-    readable = sum(1 for c in page.chars if c["text"].strip() and not c["text"].startswith("(cid:"))
-    if readable >= 10:
-        return False
+    text set as outlines. A scan whose text layer is junk (a scanner's own failed OCR: unmapped
+    "(cid:12)" glyphs, private-use and stray symbols instead of Chinese) counts as having no text."""
     area = float(page.width) * float(page.height) or 1.0
     covered = sum(abs(float(i["x1"]) - float(i["x0"])) * abs(float(i["bottom"]) - float(i["top"])) for i in page.images)
+    chars = [c["text"] for c in page.chars if c["text"].strip()]
+    readable = [t for t in chars if not t.startswith("(cid:") and _plausible(t)]
+    if covered >= 0.5 * area and chars and len(readable) < 0.5 * len(chars):
+        return True  # a full-page image under a junk text layer
+    if len(readable) >= 10:
+        return False
     return covered >= 0.3 * area or len(page.curves) >= 200
+
+
+def _plausible(ch: str) -> bool:
+    """A character a Chinese budget report prints: CJK, digits, Latin letters, common punctuation."""
+    o = ord(ch[0])
+    return (
+        0x4E00 <= o <= 0x9FFF or 0x20 <= o < 0x7F or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF or ch in "“”‘’—…·"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -301,7 +301,11 @@ def pdf_lines(
         1 for page in pages for ln in page if ln.table is not None
     )
     if text_chars < 20 * max(1, n_pages // 4) and text_chars < 200:
-        why = f"the PDF has no text layer (a scan?); {EXTRA_HINT}" if scan.unread else "the PDF has no readable text"
+        why = (
+            f"the PDF has no text layer (a scan); {EXTRA_HINT}"
+            if scan.unread
+            else "the PDF has no readable text: its pages are blank or hold no text, even for OCR"
+        )
         raise DocumentError(str(path), why)
     lines = _merge_continued([ln for page in pages for ln in page])
     # Headings without a numbering marker ("名词解释") stand out by their size.

@@ -14,7 +14,7 @@ from tests.conftest import CORPUS
 
 
 def _pdf(pages_text: list[str] | None, encrypt: str = "") -> bytes:
-    """A small PDF made with pypdf: blank pages (a 'scan') or, with encrypt, a password."""
+    """A small PDF made with pypdf: blank pages or, with encrypt, a password."""
     from pypdf import PdfWriter
 
     w = PdfWriter()
@@ -108,7 +108,7 @@ def test_bad_files_each_get_a_message_and_the_batch_goes_on(tmp_path: Path) -> N
     messages = {Path(e.path).name: e.reason for e in result.errors}
     assert set(messages) == {"empty.txt", "scan.pdf", "locked.pdf", "fake.pdf", "truncated.pdf"}
     assert "empty" in messages["empty.txt"]
-    assert "OCR" in messages["scan.pdf"]
+    assert "no readable text" in messages["scan.pdf"]  # blank pages: nothing for OCR either
     assert "encrypted" in messages["locked.pdf"]
     assert "not a readable PDF" in messages["fake.pdf"] or "truncated" in messages["fake.pdf"]
     assert "truncated" in messages["truncated.pdf"] or "not a readable PDF" in messages["truncated.pdf"]

@@ -176,3 +176,26 @@ def test_ingest_and_ask_cite_the_scanned_page(mixed_pdf: Path, tmp_path: Path) -
     assert asked.returncode == 0, asked.stderr
     assert "2,946.25" in asked.stdout or "2946.25" in asked.stdout
     assert "· OCR" in asked.stdout, asked.stdout
+
+
+def test_which_pages_need_ocr() -> None:
+    """A scan under a junk text layer is read by OCR; a text page, or a page with a small logo, is not."""
+    from types import SimpleNamespace
+
+    from ingest.ocr import page_needs_ocr
+
+    def page(chars: str, image_share: float) -> SimpleNamespace:
+        image = {"x0": 0, "x1": 600 * image_share, "top": 0, "bottom": 800}
+        return SimpleNamespace(
+            width=600, height=800, images=[image] if image_share else [], curves=[], chars=[{"text": c} for c in chars]
+        )
+
+    assert page_needs_ocr(page("", 1.0))
+    assert page_needs_ocr(
+        page("\ue001\ue002\ue003\ue004§¤\ue005\ue006\ue007\ue008\ue009\ue00a收", 1.0)
+    )  # a scanner's failed OCR
+    assert not page_needs_ocr(
+        page("上海市普陀区财政局2024年度部门决算收入支出决算总表", 1.0)
+    )  # a scan with a good text layer
+    assert not page_needs_ocr(page("上海市普陀区财政局2024年度部门决算", 0.1))
+    assert not page_needs_ocr(page("", 0.0))  # a blank page
