@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,25 @@ class Line:
     page: int | None = None
     table: Any = None  # a TableData already extracted (PDF tables) stands in the stream as a line
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+def band_lines(
+    items: list[Any], top: Callable[[Any], float], bottom: Callable[[Any], float], tolerance: float, lookback: int
+) -> list[dict[str, Any]]:
+    """Printed items (characters of a text layer, glyphs read by OCR), in reading order, → lines: an
+    item joins one of the last `lookback` lines when its vertical centre falls inside that line's band,
+    widened by `tolerance` × the band's height. Each line: {"top", "bottom", "items"}."""
+    lines: list[dict[str, Any]] = []
+    for it in items:
+        mid = (top(it) + bottom(it)) / 2
+        for ln in reversed(lines[-lookback:]):
+            tol = tolerance * (ln["bottom"] - ln["top"])
+            if ln["top"] - tol <= mid <= ln["bottom"] + tol:
+                ln["items"].append(it)
+                break
+        else:
+            lines.append({"top": top(it), "bottom": bottom(it), "items": [it]})
+    return lines
 
 
 def clean(text: str) -> str:

@@ -298,23 +298,19 @@ def ocr_pages(
     cores = os.cpu_count() or 1
     workers = workers or min(cores, len(pages))
     out: dict[int, OcrPage] = {}
-    if workers <= 1 or len(pages) <= 1:
-        for p in pages:
+    if workers > 1 and len(pages) > 1:
+        try:
+            with worker_pool(workers) as pool:
+                threads = max(1, cores // workers)
+                for page in pool.map(_ocr_job, [str(path)] * len(pages), pages, [threads] * len(pages)):
+                    out[page.page] = page
+                    if on_page:
+                        on_page(page.page)
+        except BrokenProcessPool:  # a worker died (out of memory, a crashing page): the rest is read here
+            pass
+    for p in pages:  # one page, one core, or what a broken pool left
+        if p not in out:
             out[p] = ocr_page(path, p, cores)
             if on_page:
                 on_page(p)
-        return out
-    try:
-        with worker_pool(workers) as pool:
-            threads = max(1, cores // workers)
-            for page in pool.map(_ocr_job, [str(path)] * len(pages), pages, [threads] * len(pages)):
-                out[page.page] = page
-                if on_page:
-                    on_page(page.page)
-    except BrokenProcessPool:  # a worker died (out of memory, a crashing page): finish here
-        for p in pages:
-            if p not in out:
-                out[p] = ocr_page(path, p, cores)
-                if on_page:
-                    on_page(p)
     return out

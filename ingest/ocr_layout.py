@@ -13,7 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from ingest.cells import join_letter_spaced, table_from_cells
-from ingest.lines import PAGE_NUMBER, Line
+from ingest.lines import PAGE_NUMBER, Line, band_lines
 from ingest.model import OCR_DOUBT_BELOW, OcrDoubt, PageBox
 from ingest.ocr import Glyph, OcrPage, Ruling
 
@@ -128,18 +128,9 @@ def _text(glyphs: list[Glyph]) -> tuple[str, list[float]]:
 
 
 def _lines(glyphs: list[Glyph]) -> list[list[Glyph]]:
-    """Glyphs → lines: a glyph joins a line when its vertical centre is inside the line's band."""
-    lines: list[dict] = []
-    for g in sorted(glyphs, key=lambda g: ((g.top + g.bottom) / 2, g.x0)):
-        mid = (g.top + g.bottom) / 2
-        for ln in reversed(lines[-3:]):
-            tol = 0.2 * (ln["bottom"] - ln["top"])
-            if ln["top"] - tol <= mid <= ln["bottom"] + tol:
-                ln["glyphs"].append(g)
-                break
-        else:
-            lines.append({"top": g.top, "bottom": g.bottom, "glyphs": [g]})
-    return [ln["glyphs"] for ln in lines]
+    """Glyphs → lines, in order of their vertical centres."""
+    ordered = sorted(glyphs, key=lambda g: ((g.top + g.bottom) / 2, g.x0))
+    return [ln["items"] for ln in band_lines(ordered, lambda g: g.top, lambda g: g.bottom, tolerance=0.2, lookback=3)]
 
 
 def _cell_text(glyphs: list[Glyph]) -> tuple[str, float]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ingest.cells import clean_cell, join_letter_spaced, own_title, table_from_cells
 from ingest.errors import DocumentError
-from ingest.lines import PAGE_NUMBER, Line, is_table_title
+from ingest.lines import PAGE_NUMBER, Line, band_lines, is_table_title
 from ingest.model import OcrDoubt, PageBox, Report
 from ingest.ocr import EXTRA_HINT, ocr_missing, page_needs_ocr
 from ingest.parse import report_from_lines, sha256_file
@@ -25,19 +25,9 @@ MARGIN = 0.07  # top/bottom share of the page where running headers and page num
 
 
 def _cluster_lines(chars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    lines: list[dict[str, Any]] = []
-    for ch in sorted(chars, key=lambda c: (round(c["top"], 1), c["x0"])):
-        if not ch["text"].strip():
-            continue
-        mid = (ch["top"] + ch["bottom"]) / 2
-        for ln in reversed(lines[-4:]):
-            tol = 0.15 * (ln["bottom"] - ln["top"])
-            if ln["top"] - tol <= mid <= ln["bottom"] + tol:
-                ln["chars"].append(ch)
-                break
-        else:
-            lines.append({"top": ch["top"], "bottom": ch["bottom"], "chars": [ch]})
-    return [sorted(ln["chars"], key=lambda c: c["x0"]) for ln in _merge_shifted_digits(lines)]
+    printed = [c for c in sorted(chars, key=lambda c: (round(c["top"], 1), c["x0"])) if c["text"].strip()]
+    lines = band_lines(printed, lambda c: c["top"], lambda c: c["bottom"], tolerance=0.15, lookback=4)
+    return [sorted(ln["items"], key=lambda c: c["x0"]) for ln in _merge_shifted_digits(lines)]
 
 
 DIGITISH = re.compile(r"^[\d.,%％\-—–()（）A-Za-z\s]+$")
@@ -49,22 +39,22 @@ def _merge_shifted_digits(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     line above or below and whose characters sit in that line's gaps belongs to it."""
     out: list[dict[str, Any]] = []
     for ln in sorted(lines, key=lambda x: x["top"]):
-        text = "".join(c["text"] for c in ln["chars"])
+        text = "".join(c["text"] for c in ln["items"])
         host = None
         if DIGITISH.match(text):
             for other in out[-2:]:
                 height = max(other["bottom"] - other["top"], 1)
                 touches = ln["top"] <= other["bottom"] + 0.35 * height and ln["bottom"] >= other["top"] - 0.35 * height
-                if touches and _fits_in_gaps(ln["chars"], other["chars"]):
+                if touches and _fits_in_gaps(ln["items"], other["items"]):
                     host = other
-        if host is None and out and DIGITISH.match("".join(c["text"] for c in out[-1]["chars"])):
+        if host is None and out and DIGITISH.match("".join(c["text"] for c in out[-1]["items"])):
             prev = out[-1]  # the digits came first (shifted upwards): join them to this line
             height = max(ln["bottom"] - ln["top"], 1)
-            if prev["bottom"] >= ln["top"] - 0.35 * height and _fits_in_gaps(prev["chars"], ln["chars"]):
-                ln = {"top": min(ln["top"], prev["top"]), "bottom": ln["bottom"], "chars": ln["chars"] + prev["chars"]}
+            if prev["bottom"] >= ln["top"] - 0.35 * height and _fits_in_gaps(prev["items"], ln["items"]):
+                ln = {"top": min(ln["top"], prev["top"]), "bottom": ln["bottom"], "items": ln["items"] + prev["items"]}
                 out.pop()
         if host is not None:
-            host["chars"].extend(ln["chars"])
+            host["items"].extend(ln["items"])
             continue
         out.append(ln)
     return out
