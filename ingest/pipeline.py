@@ -8,7 +8,7 @@ queryable, so a crash at any point leaves either the old or the new version answ
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,25 +193,42 @@ class Store:
             if error is not None or report is None:
                 result.errors.append(error or DocumentError(path, "could not be read"))
                 continue
-            existed = self.catalog.report_sha(report.doc_id) is not None
-            self._store_report(report, result, on_embed)
-            (result.updated if existed else result.added).append(report.doc_id)
-            result.pages += report.pages
-            if report.ocr_pages:
-                result.scanned[report.doc_id] = report.ocr_pages
-            if report.unread_pages:
-                result.unread[report.doc_id] = report.unread_pages
+            self._add(report, result, on_embed)
         if prune:
             present = {f.stem for f in files}
             for doc_id in self.catalog.doc_ids():
                 if doc_id not in present:
                     self.vectors.delete(self.catalog.drop_report(doc_id))
                     result.removed.append(doc_id)
+        self._refresh_indexes(result)
+        return result
+
+    def ingest_reports(
+        self, reports: Iterable[Report], on_embed: Callable[[str, int, int], None] | None = None
+    ) -> IngestResult:
+        """Store reports already read (by another reader, or made by the scale benchmark) the way
+        `ingest` stores files: chunks, facts, vectors, then the indexes brought up to date."""
+        result = IngestResult()
+        for report in reports:
+            self._add(report, result, on_embed)
+        self._refresh_indexes(result)
+        return result
+
+    def _add(self, report: Report, result: IngestResult, on_embed: Callable[[str, int, int], None] | None) -> None:
+        existed = self.catalog.report_sha(report.doc_id) is not None
+        self._store_report(report, result, on_embed)
+        (result.updated if existed else result.added).append(report.doc_id)
+        result.pages += report.pages
+        if report.ocr_pages:
+            result.scanned[report.doc_id] = report.ocr_pages
+        if report.unread_pages:
+            result.unread[report.doc_id] = report.unread_pages
+
+    def _refresh_indexes(self, result: IngestResult) -> None:
         if result.changed or not self.settings.bm25_path.exists():
             self.rebuild_sparse()
         if not self.settings.chroma_url and (result.changed or not self.settings.dense_path.exists()):
             self.rebuild_dense()
-        return result
 
     def _store_report(
         self, report: Report, result: IngestResult, on_embed: Callable[[str, int, int], None] | None = None
