@@ -218,14 +218,11 @@ class Catalog:
         q = f"SELECT {CHUNK_COLS} FROM chunks WHERE doc_id=? ORDER BY ord"
         return [_row_to_chunk(r) for r in self.db.execute(q, (doc_id,))]
 
-    def all_tokens(self) -> tuple[list[str], list[list[str]], list[tuple[str, int | None, str]]]:
-        """BM25 entries: one per token list of a chunk (a table chunk has one per row too)."""
-        ids, toks, meta = [], [], []
-        for cid, tok, doc, year, kind in self.db.execute(
-            "SELECT chunk_id, tokens, doc_id, year, report_kind FROM chunks ORDER BY doc_id, ord"
-        ):
-            for unit in json.loads(tok):
-                ids.append(cid)
-                toks.append(unit)
-                meta.append((doc, year, kind))
-        return ids, toks, meta
+    def tokens_of(self, chunk_ids: list[str]) -> dict[str, list[list[str]]]:
+        """BM25 token lists of these chunks (one per chunk, and one per row of a table chunk)."""
+        out: dict[str, list[list[str]]] = {}
+        for i in range(0, len(chunk_ids), 500):
+            part = chunk_ids[i : i + 500]
+            q = f"SELECT chunk_id, tokens FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})"
+            out.update((cid, json.loads(tok)) for cid, tok in self.db.execute(q, part))
+        return out

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.index import DenseSnapshot, SparseIndex
 from ingest.parse import sha256_file
 from ingest.pipeline import Store
+from ingest.snapshots import SparseIndex
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,13 @@ def examine(store: Store, repair: bool = False) -> list[Check]:
     sparse = SparseIndex.load(settings.bm25_path)
     fresh = sparse is not None and sparse.generation == gen
     if repair and not fresh:
-        store.rebuild_sparse()
+        store.refresh_sparse(from_scratch=True)
     out.append(Check("BM25 index", fresh, "current" if fresh else "stale or missing", repair and not fresh))
     if not settings.chroma_url:
-        snap = DenseSnapshot.load(settings.dense_path)
-        current = snap is not None and snap.generation == gen and set(snap.ids) == chunk_ids
+        snap = store.dense()
+        current = snap is not None and set(snap.ids) == chunk_ids
         if repair and (not current or orphans or missing):
-            store.rebuild_dense()
+            store.refresh_dense(from_scratch=True)
         out.append(
             Check("vector snapshot", current, "current" if current else "stale or missing", repair and not current)
         )

@@ -1,4 +1,5 @@
-"""Dense (Chroma) and sparse (BM25 over jieba tokens) indexes of chunks.
+"""The vector store (Chroma) and the tokens BM25 indexes (jieba words); the snapshots `ask` searches
+are in ingest/snapshots.py.
 
 Chroma is always given embeddings explicitly: its default embedding function downloads a model,
 which fails offline.
@@ -16,7 +17,6 @@ import numpy as np
 
 from ingest.errors import BackendError
 from ingest.model import Chunk
-from ingest.picklefile import load_pickle, save_pickle
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -134,77 +134,3 @@ class VectorStore:
             got = self.col.get(ids=ids[i : i + 1000], include=["embeddings"])
             out.update(zip(got["ids"], (np.asarray(v, dtype=np.float32) for v in got["embeddings"]), strict=True))
         return out
-
-
-class DenseSnapshot:
-    """The catalog's chunk vectors as one matrix, for the local store: an `ask` searches it exactly with
-    numpy and need not load chromadb (a second of a cold start). Written after every ingest, valid for
-    one catalog generation; Chroma stays the store of record. Rows follow the catalog, so a vector no
-    catalog chunk has is never found."""
-
-    def __init__(self, ids: list[str], matrix: np.ndarray, meta: list[tuple[str, int, str]], generation: int) -> None:
-        self.ids = ids
-        self.matrix = matrix
-        self.meta = meta
-        self.generation = generation
-
-    def query(
-        self,
-        vector: np.ndarray,
-        n: int,
-        doc_ids: tuple[str, ...] = (),
-        year: int | None = None,
-        kind: str | None = None,
-    ) -> list[tuple[str, float]]:
-        if not self.ids:
-            return []
-        scores = self.matrix @ vector.astype(np.float32)  # unit vectors: cosine similarity
-        if doc_ids or year is not None or kind is not None:
-            keep = np.array(
-                [
-                    (not doc_ids or d in doc_ids) and (year is None or y == year) and (kind is None or k == kind)
-                    for d, y, k in self.meta
-                ]
-            )
-            scores = np.where(keep, scores, -np.inf)
-        top = np.argsort(-scores)[:n]
-        return [(self.ids[i], float(scores[i])) for i in top if np.isfinite(scores[i])]
-
-    def save(self, path: Path) -> None:
-        save_pickle(self, path)
-
-    @staticmethod
-    def load(path: Path) -> DenseSnapshot | None:
-        return load_pickle(path, DenseSnapshot)
-
-
-class SparseIndex:
-    """BM25 over the catalog's tokens, rebuilt when the catalog generation changes."""
-
-    def __init__(
-        self, ids: list[str], tokens: list[list[str]], meta: list[tuple[str, int | None, str]], generation: int
-    ) -> None:
-        import bm25s
-
-        self.ids = ids
-        self.meta = meta
-        self.generation = generation
-        self.model = bm25s.BM25(k1=1.2, b=0.75)
-        vocab: dict[str, int] = {}
-        corpus_ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in tokens]
-        self.vocab = vocab
-        if ids:
-            self.model.index(bm25s.tokenization.Tokenized(ids=corpus_ids, vocab=vocab), show_progress=False)
-
-    def scores(self, query_tokens: list[str]) -> np.ndarray:
-        known = [self.vocab[t] for t in dict.fromkeys(query_tokens) if t in self.vocab]
-        if not self.ids or not known:
-            return np.zeros(len(self.ids), dtype=np.float32)
-        return self.model.get_scores(known)
-
-    def save(self, path: Path) -> None:
-        save_pickle(self, path)
-
-    @staticmethod
-    def load(path: Path) -> SparseIndex | None:
-        return load_pickle(path, SparseIndex)

@@ -13,18 +13,17 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from ingest.catalog import Catalog
 from ingest.chunking import chunk_report
 from ingest.embed import Embedder, collection_name, make_embedder
 from ingest.errors import BadInputError, DocumentError
 from ingest.factstore import FactStore
-from ingest.index import DenseSnapshot, SparseIndex, VectorStore, tokenize
+from ingest.index import VectorStore, tokenize
 from ingest.layout import BoxStore
 from ingest.model import Chunk, Report
 from ingest.parse import PARSER_VERSION, SUPPORTED, parse_file, sha256_file
 from ingest.settings import Settings
+from ingest.snapshots import DenseSnapshot, SparseIndex
 from ingest.workers import worker_pool
 
 EMBED_BATCH = 64
@@ -90,6 +89,7 @@ class Store:
         self._embedder: Embedder | None = None
         self._vectors: VectorStore | None = None
         self._dense_cache: DenseSnapshot | None = None
+        self._sparse_cache: SparseIndex | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -100,8 +100,7 @@ class Store:
     @property
     def vectors(self) -> VectorStore:
         if self._vectors is None:
-            name = collection_name(self.settings.embedder)
-            self._vectors = VectorStore(self.settings.chroma_path, name, self.settings.chroma_url)
+            self._vectors = VectorStore(self.settings.chroma_path, self._collection, self.settings.chroma_url)
         return self._vectors
 
     def close(self) -> None:
@@ -226,9 +225,9 @@ class Store:
 
     def _refresh_indexes(self, result: IngestResult) -> None:
         if result.changed or not self.settings.bm25_path.exists():
-            self.rebuild_sparse()
-        if not self.settings.chroma_url and (result.changed or not self.settings.dense_path.exists()):
-            self.rebuild_dense()
+            self.refresh_sparse()
+        if not self.settings.chroma_url and (result.changed or self.dense() is None):
+            self.refresh_dense()
 
     def _store_report(
         self, report: Report, result: IngestResult, on_embed: Callable[[str, int, int], None] | None = None
@@ -256,9 +255,12 @@ class Store:
             if tell:
                 tell(i + len(part))
 
-    def rebuild_sparse(self) -> SparseIndex:
-        ids, tokens, meta = self.catalog.all_tokens()
-        index = SparseIndex(ids, tokens, meta, self.catalog.generation())
+    def refresh_sparse(self, from_scratch: bool = False) -> SparseIndex:
+        """BM25 brought up to the catalog: kept chunks' rows reused, new chunks' tokens read."""
+        old = None if from_scratch else self._sparse_cache or SparseIndex.load(self.settings.bm25_path)
+        rows = self.catalog.chunk_rows()
+        index = SparseIndex.refreshed(old, rows, self.catalog.tokens_of, self.catalog.generation())
+        self._sparse_cache = index
         try:
             index.save(self.settings.bm25_path)
         except OSError:  # a read-only home: the index lives in memory for this process
@@ -274,40 +276,48 @@ class Store:
         self.vectors.delete(orphans)
         return len(orphans)
 
-    def rebuild_dense(self) -> DenseSnapshot:
-        """The catalog's chunk vectors, read from Chroma, as one matrix (see DenseSnapshot)."""
-        rows = self.catalog.chunk_rows()
-        found = self.vectors.vectors([cid for cid, *_ in rows])
-        rows = [r for r in rows if r[0] in found]
-        dim = next(iter(found.values())).shape[0] if found else 0
-        matrix = np.stack([found[cid] for cid, *_ in rows]) if rows else np.zeros((0, dim), dtype=np.float32)
-        meta = [(d, y or 0, k) for _, d, y, k in rows]
-        snap = DenseSnapshot([r[0] for r in rows], matrix, meta, self.catalog.generation())
+    def refresh_dense(self, from_scratch: bool = False) -> DenseSnapshot:
+        """The catalog's chunk vectors as one matrix (see DenseSnapshot): kept chunks' rows reused, new
+        chunks' vectors read from the vector store."""
+        old = None if from_scratch else self._dense_cache or DenseSnapshot.load(self.settings.dense_path)
+        snap = DenseSnapshot.refreshed(
+            old, self.catalog.chunk_rows(), self.vectors.vectors, self.catalog.generation(), self._collection
+        )
+        self._dense_cache = snap
         try:
             snap.save(self.settings.dense_path)
         except OSError:  # a read-only home searches Chroma instead
             pass
         return snap
 
+    @property
+    def _collection(self) -> str:
+        return collection_name(self.settings.embedder)
+
     def dense(self) -> DenseSnapshot | None:
         """The snapshot of the catalog's vectors when it is current; None with a Chroma server (search
-        there) or a snapshot of another generation (Chroma is searched until ingest writes a new one)."""
+        there) or a snapshot of another generation or embedder (Chroma is searched until ingest writes a
+        new one)."""
         if self.settings.chroma_url:
             return None
         gen = self.catalog.generation()
         cached = self._dense_cache
-        if cached is not None and cached.generation == gen:  # read once per generation, not per ask
+        if cached is not None and cached.current(gen, self._collection):  # read once per generation
             return cached
         snap = DenseSnapshot.load(self.settings.dense_path)
-        if snap is None or snap.generation != gen:
+        if snap is None or not snap.current(gen, self._collection):
             return None
         self._dense_cache = snap
         return snap
 
     def sparse(self) -> SparseIndex:
+        gen = self.catalog.generation()
+        if self._sparse_cache is not None and self._sparse_cache.generation == gen:
+            return self._sparse_cache
         index = SparseIndex.load(self.settings.bm25_path)
-        if index is None or index.generation != self.catalog.generation():
-            index = self.rebuild_sparse()
+        if index is None or index.generation != gen:
+            return self.refresh_sparse()
+        self._sparse_cache = index
         return index
 
 

@@ -11,6 +11,7 @@ from ingest.errors import BadInputError
 from ingest.index import tokenize
 from ingest.model import Chunk, Retrieved
 from ingest.pipeline import Store
+from ingest.snapshots import top_rows
 from rag.names import abbreviations_in, department_core, report_names
 from rag.question import years_in
 from rag.tuning import DEFAULT_TUNING, Tuning
@@ -135,17 +136,7 @@ class Retriever:
         return content_of(question, names, departments) or question
 
     def _allowed(self, doc_ids: tuple[str, ...], f: Filters) -> np.ndarray | None:
-        if not doc_ids and f.year is None and f.kind is None:
-            return None
-        return np.array(
-            [
-                (not doc_ids or doc in doc_ids)
-                and (f.year is None or year == f.year)
-                and (f.kind is None or kind == f.kind)
-                for doc, year, kind in self.sparse.meta
-            ],
-            dtype=bool,
-        )
+        return self.sparse.meta.mask(doc_ids, f.year, f.kind)
 
     def _dense(self, question: str, doc_ids: tuple[str, ...], f: Filters) -> list[tuple[str, float]]:
         snapshot = self.store.dense()
@@ -169,7 +160,7 @@ class Retriever:
             scores = np.where(allowed, scores, 0.0)
         if not len(scores):
             return []
-        top = np.argsort(-scores)[: POOL * 4]
+        top = top_rows(scores, POOL * 4)
         out: dict[str, float] = {}  # a chunk counts once, at its best row
         for i in top:
             if scores[i] <= 0 or len(out) >= POOL:

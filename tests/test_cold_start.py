@@ -49,7 +49,7 @@ def test_the_snapshot_holds_the_catalogs_vectors_and_matches_chroma(corpus_setti
     # a vector no catalog chunk has (left by a killed ingest) is never found through the snapshot
     store.vectors.col.upsert(ids=["orphan"], embeddings=[vec.tolist()], metadatas=[{"doc_id": "gone"}])
     assert store.vectors.query(vec, 1, None)[0][0] == "orphan"
-    store.rebuild_dense()
+    store.refresh_dense()
     assert "orphan" not in {cid for cid, _ in store.dense().query(vec, 30)}
     # a snapshot of another generation is not used: the catalog changed since it was written
     store.catalog.set_meta("generation", str(store.catalog.generation() + 1))

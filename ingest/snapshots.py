@@ -1,0 +1,241 @@
+"""What `ask` searches: the catalog's chunk vectors as one matrix (DenseSnapshot) and BM25 over the
+catalog's token lists (SparseIndex). Both are derived from the catalog and brought up to date
+incrementally: rows of chunks still in the catalog are kept, rows of chunks gone are dropped, and only
+new chunks are read (their vectors from the vector store, their tokens from the catalog). The rows
+always follow the catalog's order, so an updated index equals one built from scratch; updating one
+report in an index of a thousand costs a fraction of a second instead of a rebuild.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse as sp
+
+from ingest.picklefile import load_pickle, save_pickle
+
+ChunkRow = tuple[str, str, "int | None", str]  # (chunk_id, doc_id, year, report_kind), as the catalog lists them
+K1, B = 1.2, 0.75  # BM25 (Lucene's variant: idf = ln(1 + (N − df + ½)/(df + ½)), tf/(tf + k1·(1 − b + b·len/avg)))
+
+
+@dataclass(frozen=True)
+class RowMeta:
+    """Each row's report, year and kind as integer codes, so a filter is one vectorised comparison
+    rather than a Python loop over every row of the index."""
+
+    docs: tuple[str, ...]
+    kinds: tuple[str, ...]
+    doc: np.ndarray  # int32 index into docs
+    year: np.ndarray  # int32, 0 when unknown
+    kind: np.ndarray  # int16 index into kinds
+
+    @staticmethod
+    def of(rows: Sequence[tuple[str, int | None, str]]) -> RowMeta:
+        docs: dict[str, int] = {}
+        kinds: dict[str, int] = {}
+        doc = np.fromiter((docs.setdefault(d, len(docs)) for d, _, _ in rows), dtype=np.int32, count=len(rows))
+        year = np.fromiter((y or 0 for _, y, _ in rows), dtype=np.int32, count=len(rows))
+        kind = np.fromiter((kinds.setdefault(k, len(kinds)) for _, _, k in rows), dtype=np.int16, count=len(rows))
+        return RowMeta(tuple(docs), tuple(kinds), doc, year, kind)
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+    def doc_of(self, row: int) -> str:
+        return self.docs[self.doc[row]]
+
+    def mask(self, doc_ids: Sequence[str] = (), year: int | None = None, kind: str | None = None) -> np.ndarray | None:
+        """Rows of the given reports, year and kind; None when nothing is filtered."""
+        if not doc_ids and year is None and kind is None:
+            return None
+        keep = np.ones(len(self.doc), dtype=bool)
+        if doc_ids:
+            wanted = {d for d in doc_ids}
+            keep &= np.isin(self.doc, [i for i, d in enumerate(self.docs) if d in wanted])
+        if year is not None:
+            keep &= self.year == year
+        if kind is not None:
+            keep &= self.kind == (self.kinds.index(kind) if kind in self.kinds else -1)
+        return keep
+
+
+def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the n highest scores, best first (ties in row order, as a full sort would give)."""
+    if len(scores) > n:
+        part = np.argpartition(-scores, n - 1)[:n]
+        cut = scores[part].min()
+        part = np.flatnonzero(scores >= cut)  # ties at the cut keep row order
+        return part[np.argsort(-scores[part], kind="stable")][:n]
+    return np.argsort(-scores, kind="stable")[:n]
+
+
+class DenseSnapshot:
+    """The catalog's chunk vectors as one matrix, for the local store: an `ask` searches it exactly with
+    numpy and need not load chromadb (a second of a cold start). Valid for one catalog generation;
+    Chroma stays the store of record. Rows follow the catalog, so a vector no catalog chunk has is
+    never found."""
+
+    def __init__(self, ids: list[str], matrix: np.ndarray, meta: RowMeta, generation: int, collection: str) -> None:
+        self.ids = ids
+        self.matrix = matrix
+        self.meta = meta
+        self.generation = generation
+        self.collection = collection  # the embedder's vectors: another embedder's snapshot is never used
+
+    def current(self, generation: int, collection: str) -> bool:
+        return self.generation == generation and self.collection == collection
+
+    @staticmethod
+    def refreshed(
+        old: DenseSnapshot | None,
+        rows: list[ChunkRow],
+        fetch: Callable[[list[str]], dict[str, np.ndarray]],
+        generation: int,
+        collection: str,
+    ) -> DenseSnapshot:
+        """The snapshot for these catalog rows: old rows reused (when of the same embedder), vectors of
+        new chunks fetched. A chunk the vector store lacks is left out (doctor reports it)."""
+        if old is not None and old.collection != collection:
+            old = None
+        at = {cid: i for i, cid in enumerate(old.ids)} if old is not None else {}
+        got = fetch([cid for cid, *_ in rows if cid not in at])
+        rows = [r for r in rows if r[0] in at or r[0] in got]
+        dim = old.matrix.shape[1] if old is not None and old.ids else len(next(iter(got.values()), ()))
+        matrix = np.empty((len(rows), dim), dtype=np.float32)
+        reused = [(i, at[r[0]]) for i, r in enumerate(rows) if r[0] in at]
+        if reused and old is not None:
+            to, src = np.array(reused, dtype=np.int64).T
+            matrix[to] = old.matrix[src]
+        for i, r in enumerate(rows):
+            if r[0] not in at:
+                matrix[i] = got[r[0]]
+        meta = RowMeta.of([(d, y, k) for _, d, y, k in rows])
+        return DenseSnapshot([r[0] for r in rows], matrix, meta, generation, collection)
+
+    def query(
+        self,
+        vector: np.ndarray,
+        n: int,
+        doc_ids: tuple[str, ...] = (),
+        year: int | None = None,
+        kind: str | None = None,
+    ) -> list[tuple[str, float]]:
+        if not self.ids:
+            return []
+        scores = self.matrix @ vector.astype(np.float32)  # unit vectors: cosine similarity
+        keep = self.meta.mask(doc_ids, year, kind)
+        if keep is not None:
+            scores = np.where(keep, scores, -np.inf)
+        return [(self.ids[i], float(scores[i])) for i in top_rows(scores, n) if np.isfinite(scores[i])]
+
+    def save(self, path: Path) -> None:
+        save_pickle(self, path)
+
+    @staticmethod
+    def load(path: Path) -> DenseSnapshot | None:
+        return load_pickle(path, DenseSnapshot)
+
+
+class SparseIndex:
+    """BM25 over the catalog's token lists: a row per list (a chunk has one; a table chunk one more per
+    row), term counts kept as a sparse matrix so rows can be dropped and added without re-reading the
+    rest, and BM25 weights derived from the counts after every change (the corpus statistics move)."""
+
+    def __init__(self, ids: list[str], counts: sp.csr_matrix, vocab: dict[str, int], meta: RowMeta, generation: int):
+        self.ids = ids  # chunk id of each row
+        self.counts = counts  # rows × vocabulary, term frequencies
+        self.vocab = vocab  # grows only; a term of no row left weighs nothing
+        self.meta = meta
+        self.generation = generation
+        self.weights = _bm25_weights(counts)  # rows × vocabulary, CSC: a query reads its terms' columns
+
+    @staticmethod
+    def refreshed(
+        old: SparseIndex | None,
+        rows: list[ChunkRow],
+        load_tokens: Callable[[list[str]], dict[str, list[list[str]]]],
+        generation: int,
+    ) -> SparseIndex:
+        """The index for these catalog rows: rows of chunks kept are reused, tokens of new chunks are
+        loaded and counted."""
+        vocab = dict(old.vocab) if old is not None else {}
+        spans: dict[str, tuple[int, int]] = {}
+        if old is not None:
+            for i, cid in enumerate(old.ids):  # a chunk's rows are contiguous
+                first, _ = spans.get(cid, (i, i))
+                spans[cid] = (first, i + 1)
+        fresh = load_tokens([cid for cid, *_ in rows if cid not in spans])
+        pieces: list[tuple[str, int, int]] = []  # ("old", start, end) or ("new", start, end) in new_counts
+        new_rows: list[list[str]] = []
+        ids: list[str] = []
+        meta: list[tuple[str, int | None, str]] = []
+        for cid, doc, year, kind in rows:
+            if cid in spans:
+                a, b = spans[cid]
+                pieces.append(("old", a, b))
+                n = b - a
+            elif cid in fresh:
+                pieces.append(("new", len(new_rows), len(new_rows) + len(fresh[cid])))
+                new_rows += fresh[cid]
+                n = len(fresh[cid])
+            else:
+                continue
+            ids += [cid] * n
+            meta += [(doc, year, kind)] * n
+        new_counts = _count(new_rows, vocab)
+        parts = [_widened(m, len(vocab)) for m in ((old.counts,) if old is not None else ()) + (new_counts,)]
+        after_old = old.counts.shape[0] if old is not None else 0  # new rows follow the old ones when stacked
+        order = [np.arange(a, b) + (0 if src == "old" else after_old) for src, a, b in pieces]
+        counts = sp.vstack(parts, format="csr")[np.concatenate(order) if order else np.zeros(0, dtype=np.int64)]
+        return SparseIndex(ids, counts.tocsr(), vocab, RowMeta.of(meta), generation)
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        known = [self.vocab[t] for t in dict.fromkeys(query_tokens) if t in self.vocab]
+        if not self.ids or not known:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self.weights[:, known].sum(axis=1), dtype=np.float32).ravel()
+
+    def save(self, path: Path) -> None:
+        save_pickle(self, path)
+
+    @staticmethod
+    def load(path: Path) -> SparseIndex | None:
+        return load_pickle(path, SparseIndex)
+
+
+def _count(token_rows: list[list[str]], vocab: dict[str, int]) -> sp.csr_matrix:
+    """Term-frequency rows; new terms are added to vocab."""
+    indptr, indices, data = [0], [], []
+    for tokens in token_rows:
+        tf: dict[int, int] = {}
+        for t in tokens:
+            j = vocab.setdefault(t, len(vocab))
+            tf[j] = tf.get(j, 0) + 1
+        indices += tf.keys()
+        data += tf.values()
+        indptr.append(len(indices))
+    return sp.csr_matrix(
+        (np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int64)),
+        shape=(len(token_rows), len(vocab)),
+    )
+
+
+def _widened(m: sp.csr_matrix, width: int) -> sp.csr_matrix:
+    return sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], width))
+
+
+def _bm25_weights(counts: sp.csr_matrix) -> sp.csc_matrix:
+    n = counts.shape[0]
+    if n == 0:
+        return sp.csc_matrix(counts.shape, dtype=np.float32)
+    lengths = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
+    avg = lengths.mean() or 1.0
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = np.log1p((n - df + 0.5) / (df + 0.5))
+    row_of = np.repeat(np.arange(n), np.diff(counts.indptr))
+    tf = counts.data.astype(np.float64)
+    w = idf[counts.indices] * tf / (tf + K1 * (1 - B + B * lengths[row_of] / avg))
+    return sp.csr_matrix((w.astype(np.float32), counts.indices, counts.indptr), shape=counts.shape).tocsc()
