@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -131,13 +132,14 @@ class Catalog:
         """Extra tables (facts) written in the same transaction as the chunks."""
         self._extensions.append(fn)
 
-    def swap_report(self, report: Report, chunks: list[Chunk], tokens: list[list[str]]) -> None:
-        """Replace a report and all its chunks in one transaction."""
+    def swap_report(self, report: Report, chunks: list[Chunk], tokens: Iterable[list[list[str]]]) -> None:
+        """Replace a report and all its chunks in one transaction; tokens (each chunk's BM25 token lists) may
+        be a generator, consumed as the rows are written."""
         with self.db:
             self.db.execute("DELETE FROM chunks WHERE doc_id=?", (report.doc_id,))
             self.db.executemany(
                 f"INSERT INTO chunks({CHUNK_COLS}, ord, tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [
+                (  # a generator: token lists are made and written one chunk at a time
                     (
                         c.chunk_id,
                         c.doc_id,
@@ -156,7 +158,7 @@ class Catalog:
                         json.dumps(tok, ensure_ascii=False),
                     )
                     for i, (c, tok) in enumerate(zip(chunks, tokens, strict=True))
-                ],
+                ),
             )
             sections = json.dumps(
                 [[s.title, s.level, list(s.path), s.page] for s in report.sections], ensure_ascii=False

@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from ingest.catalog import Catalog
-from ingest.facts import report_facts, table_facts, table_id
+from ingest.facts import table_facts, table_id
 from ingest.keys import LEVEL_MARK, FigureKey, norm
 from ingest.model import Fact, OcrDoubt, Report, TableData, content_hash
 
@@ -103,7 +103,8 @@ def _write(db: sqlite3.Connection, report: Report | None, doc_id: str = "") -> N
                 json.dumps(t.scores) if t.scores else None,
             ),
         )
-    _insert(db, report_facts(report))
+        # a table's facts at a time: a long text's facts all at once would take hundreds of MB
+        _insert(db, table_facts(doc, table_id(doc, i, t), t, b.page, report.kind, report.year))
 
 
 def _insert(db: sqlite3.Connection, facts: list[Fact]) -> None:

@@ -27,6 +27,7 @@ from ingest.snapshots import DenseSnapshot, SparseIndex
 from ingest.workers import worker_pool
 
 EMBED_BATCH = 64
+ChunkProgress = Callable[[str, str, int, int], None]  # (step, doc_id, done, total)
 
 
 @dataclass
@@ -175,11 +176,11 @@ class Store:
         prune: bool = False,
         progress: Callable[[str, int, int], None] | None = None,
         on_page: Callable[[str, int, int], None] | None = None,
-        on_embed: Callable[[str, int, int], None] | None = None,
+        on_chunks: ChunkProgress | None = None,
     ) -> IngestResult:
         """progress(file, i, n) after each file is read; on_page(file, page, pages) as pages are read (for
-        files read in this process: a single file, or text files); on_embed(doc_id, done, n) as its new
-        chunks are embedded."""
+        files read in this process: a single file, or text files); on_chunks(step, doc_id, done, n) as a
+        report's new chunks are embedded (step "embed") and its chunks indexed (step "index")."""
         result = IngestResult()
         result.orphans_removed = self.remove_orphan_vectors()
         files, errors = collect_files(paths)
@@ -192,7 +193,7 @@ class Store:
             if error is not None or report is None:
                 result.errors.append(error or DocumentError(path, "could not be read"))
                 continue
-            self._add(report, result, on_embed)
+            self._add(report, result, on_chunks)
         if prune:
             present = {f.stem for f in files}
             for doc_id in self.catalog.doc_ids():
@@ -202,20 +203,18 @@ class Store:
         self._refresh_indexes(result)
         return result
 
-    def ingest_reports(
-        self, reports: Iterable[Report], on_embed: Callable[[str, int, int], None] | None = None
-    ) -> IngestResult:
+    def ingest_reports(self, reports: Iterable[Report], on_chunks: ChunkProgress | None = None) -> IngestResult:
         """Store reports already read (by another reader, or made by the scale benchmark) the way
         `ingest` stores files: chunks, facts, vectors, then the indexes brought up to date."""
         result = IngestResult()
         for report in reports:
-            self._add(report, result, on_embed)
+            self._add(report, result, on_chunks)
         self._refresh_indexes(result)
         return result
 
-    def _add(self, report: Report, result: IngestResult, on_embed: Callable[[str, int, int], None] | None) -> None:
+    def _add(self, report: Report, result: IngestResult, on_chunks: ChunkProgress | None) -> None:
         existed = self.catalog.report_sha(report.doc_id) is not None
-        self._store_report(report, result, on_embed)
+        self._store_report(report, result, on_chunks)
         (result.updated if existed else result.added).append(report.doc_id)
         result.pages += report.pages
         if report.ocr_pages:
@@ -229,23 +228,29 @@ class Store:
         if not self.settings.chroma_url and (result.changed or self.dense() is None):
             self.refresh_dense()
 
-    def _store_report(
-        self, report: Report, result: IngestResult, on_embed: Callable[[str, int, int], None] | None = None
-    ) -> None:
+    def _store_report(self, report: Report, result: IngestResult, on_chunks: ChunkProgress | None = None) -> None:
         chunks = chunk_report(report)
         old_ids = self.catalog.chunk_ids(report.doc_id) | set(self.vectors.ids_for_doc(report.doc_id))
         new_ids = [c.chunk_id for c in chunks]
         have = self.vectors.existing(new_ids)
         missing = [c for c in chunks if c.chunk_id not in have]
-        tell = (lambda done: on_embed(report.doc_id, done, len(missing))) if on_embed and missing else None
+        tell = (lambda done: on_chunks("embed", report.doc_id, done, len(missing))) if on_chunks and missing else None
         self.embed_and_add(missing, tell)
         result.chunks_embedded += len(missing)
-        tokens = [sparse_units(c) for c in chunks]
-        self.catalog.swap_report(report, chunks, tokens)
+        # token lists are made as the catalog writes them, never all at once: a long text's tokens
+        # would take several times its size in memory
+        self.catalog.swap_report(report, chunks, self._tokens(report.doc_id, chunks, on_chunks))
         self.catalog.set_meta(f"parser:{report.doc_id}", PARSER_VERSION)
         stale = sorted(old_ids - set(new_ids))
         if stale:
             self.vectors.delete(stale)
+
+    @staticmethod
+    def _tokens(doc_id: str, chunks: list[Chunk], on_chunks: ChunkProgress | None) -> Iterator[list[list[str]]]:
+        for i, c in enumerate(chunks, start=1):
+            yield sparse_units(c)
+            if on_chunks and (i % 500 == 0 or i == len(chunks)):
+                on_chunks("index", doc_id, i, len(chunks))
 
     def embed_and_add(self, chunks: list[Chunk], tell: Callable[[int], None] | None = None) -> None:
         for i in range(0, len(chunks), EMBED_BATCH):
@@ -377,16 +382,18 @@ def tqdm_progress() -> Callable[[str, int, int], None]:
     return update
 
 
-def tqdm_embedding() -> Callable[[str, int, int], None]:
-    """Chunks embedded for the report being stored, as a second bar (a long text spends its time here)."""
+def tqdm_chunks() -> ChunkProgress:
+    """A report's chunks embedded, then indexed, as a second bar (a long text spends its time here)."""
     from tqdm import tqdm
 
-    bars: dict[str, object] = {}
+    bars: dict[tuple[str, str], object] = {}
 
-    def update(doc_id: str, done: int, total: int) -> None:
-        if doc_id not in bars:
-            bars[doc_id] = tqdm(total=total, unit="chunk", file=sys.stderr, desc=f"embed {doc_id[:30]}", leave=False)
-        b = bars[doc_id]
+    def update(step: str, doc_id: str, done: int, total: int) -> None:
+        if (step, doc_id) not in bars:
+            bars[step, doc_id] = tqdm(
+                total=total, unit="chunk", file=sys.stderr, desc=f"{step} {doc_id[:30]}", leave=False
+            )
+        b = bars[step, doc_id]
         b.update(done - b.n)  # type: ignore[attr-defined]
         if done >= total:
             b.close()  # type: ignore[attr-defined]

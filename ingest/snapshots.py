@@ -8,7 +8,7 @@ report in an index of a thousand costs a fraction of a second instead of a rebui
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,7 +101,10 @@ class DenseSnapshot:
         if old is not None and old.collection != collection:
             old = None
         at = {cid: i for i, cid in enumerate(old.ids)} if old is not None else {}
-        got = fetch([cid for cid, *_ in rows if cid not in at])
+        wanted = [cid for cid, *_ in rows if cid not in at]
+        got: dict[str, np.ndarray] = {}
+        for part in _batches(wanted):  # a long report's vectors are read a batch at a time
+            got.update(fetch(part))
         rows = [r for r in rows if r[0] in at or r[0] in got]
         dim = old.matrix.shape[1] if old is not None and old.ids else len(next(iter(got.values()), ()))
         matrix = np.empty((len(rows), dim), dtype=np.float32)
@@ -111,7 +114,7 @@ class DenseSnapshot:
             matrix[to] = old.matrix[src]
         for i, r in enumerate(rows):
             if r[0] not in at:
-                matrix[i] = got[r[0]]
+                matrix[i] = got.pop(r[0])
         meta = RowMeta.of([(d, y, k) for _, d, y, k in rows])
         return DenseSnapshot([r[0] for r in rows], matrix, meta, generation, collection)
 
@@ -167,26 +170,31 @@ class SparseIndex:
             for i, cid in enumerate(old.ids):  # a chunk's rows are contiguous
                 first, _ = spans.get(cid, (i, i))
                 spans[cid] = (first, i + 1)
-        fresh = load_tokens([cid for cid, *_ in rows if cid not in spans])
-        pieces: list[tuple[str, int, int]] = []  # ("old", start, end) or ("new", start, end) in new_counts
-        new_rows: list[list[str]] = []
+        # tokens of new chunks are read and counted a batch at a time: as lists of strings, a long
+        # report's tokens would take several times its size in memory
+        new_spans: dict[str, tuple[int, int]] = {}
+        counted: list[sp.csr_matrix] = []
+        n_new = 0
+        for part in _batches([cid for cid, *_ in rows if cid not in spans]):
+            lists = load_tokens(part)
+            units = [u for cid in part if cid in lists for u in lists[cid]]
+            for cid in part:
+                if cid in lists:
+                    new_spans[cid] = (n_new, n_new + len(lists[cid]))
+                    n_new += len(lists[cid])
+            counted.append(_count(units, vocab))
+        pieces: list[tuple[str, int, int]] = []  # rows of the old counts, or of the new ones
         ids: list[str] = []
         meta: list[tuple[str, int | None, str]] = []
         for cid, doc, year, kind in rows:
-            if cid in spans:
-                a, b = spans[cid]
-                pieces.append(("old", a, b))
-                n = b - a
-            elif cid in fresh:
-                pieces.append(("new", len(new_rows), len(new_rows) + len(fresh[cid])))
-                new_rows += fresh[cid]
-                n = len(fresh[cid])
-            else:
-                continue
-            ids += [cid] * n
-            meta += [(doc, year, kind)] * n
-        new_counts = _count(new_rows, vocab)
-        parts = [_widened(m, len(vocab)) for m in ((old.counts,) if old is not None else ()) + (new_counts,)]
+            src, (a, b) = ("old", spans[cid]) if cid in spans else ("new", new_spans.get(cid, (0, 0)))
+            if b > a:
+                pieces.append((src, a, b))
+                ids += [cid] * (b - a)
+                meta += [(doc, year, kind)] * (b - a)
+        new_counts = sp.vstack([_widened(m, len(vocab)) for m in counted], format="csr") if counted else None
+        stacked = ((old.counts,) if old is not None else ()) + ((new_counts,) if new_counts is not None else ())
+        parts = [_widened(m, len(vocab)) for m in stacked] or [sp.csr_matrix((0, len(vocab)), dtype=np.float32)]
         after_old = old.counts.shape[0] if old is not None else 0  # new rows follow the old ones when stacked
         order = [np.arange(a, b) + (0 if src == "old" else after_old) for src, a, b in pieces]
         counts = sp.vstack(parts, format="csr")[np.concatenate(order) if order else np.zeros(0, dtype=np.int64)]
@@ -204,6 +212,11 @@ class SparseIndex:
     @staticmethod
     def load(path: Path) -> SparseIndex | None:
         return load_pickle(path, SparseIndex)
+
+
+def _batches(items: list[str], size: int = 2000) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def _count(token_rows: list[list[str]], vocab: dict[str, int]) -> sp.csr_matrix:

@@ -294,9 +294,12 @@ def test_a_file_over_the_size_limit_is_refused_with_the_setting_to_change(tmp_pa
     assert r.returncode == 1 and "over the 2 MB limit" in r.stderr and "BUDGETQA_MAX_FILE_MB" in r.stderr
 
 
-def test_ingest_counts_chunks_as_they_are_embedded(tmp_path: Path) -> None:
-    seen: list[tuple[str, int, int]] = []
+def test_ingest_counts_chunks_as_they_are_embedded_and_indexed(tmp_path: Path) -> None:
+    seen: list[tuple[str, str, int, int]] = []
     store = Store(Settings(home=tmp_path / "home"))
-    result = store.ingest([ROOT / "corpus" / "beiguan-gongxinju-2024-juesuan.txt"], on_embed=lambda *a: seen.append(a))
-    assert seen and seen[-1] == ("beiguan-gongxinju-2024-juesuan", result.chunks_embedded, result.chunks_embedded)
-    assert [d for _, d, _ in seen] == sorted(d for _, d, _ in seen)  # counts only go up
+    result = store.ingest([ROOT / "corpus" / "beiguan-gongxinju-2024-juesuan.txt"], on_chunks=lambda *a: seen.append(a))
+    doc, n = "beiguan-gongxinju-2024-juesuan", result.chunks_embedded
+    embed = [a for a in seen if a[0] == "embed"]
+    assert embed and embed[-1] == ("embed", doc, n, n)
+    assert [d for _, _, d, _ in embed] == sorted(d for _, _, d, _ in embed)  # counts only go up
+    assert seen[-1] == ("index", doc, n, n)  # indexing comes after embedding and is counted too

@@ -106,10 +106,10 @@ def test_snapshot_of_another_embedder_is_not_used(corpus_settings: Settings) -> 
 
     rows = store.catalog.chunk_rows()
     DenseSnapshot.refreshed(other, rows, fetch, snap.generation, snap.collection)
-    assert asked == [len(rows)]  # every vector read again, none taken from the other model's matrix
+    assert sum(asked) == len(rows)  # every vector read again, none taken from the other model's matrix
     asked.clear()
     DenseSnapshot.refreshed(snap, rows, fetch, snap.generation, snap.collection)
-    assert asked == [0]
+    assert sum(asked) == 0
     store.close()
 
 

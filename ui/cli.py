@@ -101,7 +101,7 @@ def print_answer(a: Answer, out=sys.stdout, streamed: bool = False) -> None:  # 
 
 # --- commands ------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.pipeline import Store, tqdm_embedding, tqdm_progress
+    from ingest.pipeline import Store, tqdm_chunks, tqdm_progress
 
     paths = [Path(p) for p in args.paths] or [DEFAULT_CORPUS]
     if args.rebuild:
@@ -110,7 +110,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(f"removed the index under {settings.home}: {', '.join(remove_index(settings)) or 'nothing there'}")
     store = Store(settings)
     t0 = time.perf_counter()
-    result = store.ingest(paths, prune=args.prune, progress=tqdm_progress(), on_embed=tqdm_embedding())
+    result = store.ingest(paths, prune=args.prune, progress=tqdm_progress(), on_chunks=tqdm_chunks())
     dt = time.perf_counter() - t0
     for err in result.errors:
         print(f"error: {err}", file=sys.stderr)
