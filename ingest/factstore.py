@@ -241,6 +241,14 @@ class FactStore:
         rows = self.db.execute("SELECT DISTINCT item_ FROM facts")
         return frozenset(r[0] for r in rows if r[0] and not r[0].startswith("#"))
 
+    def with_value(self, value: Decimal) -> list[Fact]:
+        """Cells printing this value, however many decimals they print it with (42400 → "42400.00")."""
+        exp = value.normalize().as_tuple().exponent
+        places = max(0, -exp) if isinstance(exp, int) else 0
+        forms = [str(value.quantize(Decimal(1).scaleb(-p))) for p in range(places, places + 5)]
+        q = f"SELECT {FACT_COLS} FROM facts WHERE value IN ({','.join('?' * len(forms))})"
+        return [_row(r) for r in self.db.execute(q, forms)]
+
     def near_yuan(self, yuan: float, tol: float, doc_ids: tuple[str, ...] = ()) -> list[Fact]:
         q = f"SELECT {FACT_COLS} FROM facts WHERE value_yuan BETWEEN ? AND ?"
         args: list = [yuan - tol, yuan + tol]

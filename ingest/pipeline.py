@@ -24,6 +24,7 @@ from ingest.model import Chunk, Report
 from ingest.parse import PARSER_VERSION, SUPPORTED, parse_file, sha256_file
 from ingest.settings import Settings
 from ingest.snapshots import DenseSnapshot, SparseIndex
+from ingest.textindex import TextIndex
 from ingest.workers import worker_pool
 
 EMBED_BATCH = 64
@@ -87,6 +88,7 @@ class Store:
         self.catalog = Catalog(settings.db_path, write=write)
         self.facts = FactStore(self.catalog)  # facts are written in the same transaction as chunks
         self.layout = BoxStore(self.catalog)  # so are the places of PDF lines and cells
+        self.text = TextIndex(self.catalog)  # and where quotes and figures stand in the text
         self._embedder: Embedder | None = None
         self._vectors: VectorStore | None = None
         self._dense_cache: DenseSnapshot | None = None

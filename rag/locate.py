@@ -1,42 +1,27 @@
 """Citation lookup: where does a quote or a figure stand?
 
 Quotes match after NFKC with whitespace and punctuation removed. Figures match by value across
-formats and units ("42400" finds "42,400.00" in a 万元 table and "42,400万元" in text). The lookup
-structures (normalized texts with offset maps, a value → places index) are built once per catalog
-generation and kept in memory.
+formats and units ("42400" finds "42,400.00" in a 万元 table and "42,400万元" in text). What a lookup
+needs is kept in the catalog (ingest/textindex.py, the facts): in memory stay only the reports'
+normalised texts, read once per catalog generation, and the few reports a lookup hits.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from ingest.errors import BadInputError
 from ingest.facts import parse_decimal
-from ingest.model import Fact
 from ingest.pipeline import Store
-from rag.numbers import NUMBER
+from ingest.textindex import figure_key, normalize_with_map, text_figures
 
 FIGURE = re.compile(r"^\s*([\d,]+(?:\.\d+)?)\s*(亿元|万元|元|%)?\s*$")
 CONTEXT = 40
-
-
-def _keep(ch: str) -> bool:
-    cat = unicodedata.category(ch)
-    return not (ch.isspace() or cat.startswith("P") or cat.startswith("S") and ch not in "%")
-
-
-def normalize_with_map(text: str) -> tuple[str, list[int]]:
-    out, where = [], []
-    for i, ch in enumerate(text):
-        for c in unicodedata.normalize("NFKC", ch):
-            if _keep(c):
-                out.append(c.lower())
-                where.append(i)
-    return "".join(out), where
+HIT_REPORTS_KEPT = 64  # reports a lookup hit whose text, offsets and chunk places stay in memory
 
 
 @dataclass(frozen=True)
@@ -53,6 +38,19 @@ class Hit:
     value: str = ""
 
 
+@dataclass(frozen=True)
+class _Placed:
+    """A report as a hit needs it: its text, where each normalised character stands in it, and where
+    its chunks start (for the page and section of an offset)."""
+
+    text: str
+    where: list[int]
+    starts: list[int]
+    pages: list[int | None]
+    sections: list[str]
+    kinds: list[str]
+
+
 class Locator:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -63,46 +61,50 @@ class Locator:
         cat = self.store.catalog
         self.generation = cat.generation()
         self.reports = {r["doc_id"]: r for r in cat.reports()}
-        self.texts: dict[str, str] = {}
-        self.norm: dict[str, tuple[str, list[int]]] = {}
-        self.spans: dict[str, tuple[list[int], list]] = {}
-        self.numbers: dict[str, list[tuple[str, int, int]]] = {}
-        # table cells by value and by value in 元, so a figure is a dictionary lookup, not a scan
-        self.by_value: dict[str, list[Fact]] = {}
-        self.by_yuan: dict[str, list[Fact]] = {}
-        for f in self.store.facts.facts():
-            self.by_value.setdefault(_key(f.value), []).append(f)
-            if f.value_yuan is not None:
-                self.by_yuan.setdefault(_key(f.value_yuan), []).append(f)
+        self.norm = self.store.text.normalized()
+        self._placed: OrderedDict[str, _Placed] = OrderedDict()
+        # reports stored before the text index existed: normalised and scanned here, once per generation
+        self._legacy_figures: dict[str, list[tuple[str, int, int]]] = {}
         for doc in self.reports:
-            text = cat.report_text(doc)
-            self.texts[doc] = text
-            self.norm[doc] = normalize_with_map(text)
-            chunks = sorted(cat.doc_chunks(doc), key=lambda c: c.start)
-            self.spans[doc] = ([c.start for c in chunks], chunks)
-            for m in NUMBER.finditer(text):
-                v = parse_decimal(m.group(1))
-                if v is not None:
-                    self.numbers.setdefault(_key(v), []).append((doc, m.start(), m.end()))
-            for m in re.finditer(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\d.,])\d+\.\d+", text):
-                v = parse_decimal(m.group(0))  # bare numbers, as in table rows
-                if v is not None:
-                    self.numbers.setdefault(_key(v), []).append((doc, m.start(), m.end()))
+            if doc not in self.norm:
+                text = cat.report_text(doc)
+                self.norm[doc] = normalize_with_map(text)[0]
+                for key, start, end in text_figures(text):
+                    self._legacy_figures.setdefault(key, []).append((doc, start, end))
 
     def _fresh(self) -> None:
         if self.store.catalog.generation() != self.generation:
             self._build()
 
+    def _report(self, doc: str) -> _Placed:
+        placed = self._placed.get(doc)
+        if placed is None:
+            cat = self.store.catalog
+            text = cat.report_text(doc)
+            chunks = sorted(cat.doc_chunks(doc), key=lambda c: c.start)
+            placed = _Placed(
+                text,
+                normalize_with_map(text)[1],
+                [c.start for c in chunks],
+                [c.page for c in chunks],
+                [c.section for c in chunks],
+                [c.kind for c in chunks],
+            )
+            self._placed[doc] = placed
+            if len(self._placed) > HIT_REPORTS_KEPT:
+                self._placed.popitem(last=False)
+        self._placed.move_to_end(doc)
+        return placed
+
     def _where(self, doc: str, offset: int) -> tuple[int | None, str, str]:
-        starts, chunks = self.spans[doc]
-        i = bisect.bisect_right(starts, offset) - 1
+        p = self._report(doc)
+        i = bisect.bisect_right(p.starts, offset) - 1
         if i < 0:
             return None, "", "text"
-        c = chunks[i]
-        return c.page, c.section, c.kind
+        return p.pages[i], p.sections[i], p.kinds[i]
 
     def _context(self, doc: str, start: int, end: int) -> str:
-        text = self.texts[doc]
+        text = self._report(doc).text
         a, b = max(0, start - CONTEXT), min(len(text), end + CONTEXT)
         return ("…" if a else "") + text[a:b].replace("\n", " ") + ("…" if b < len(text) else "")
 
@@ -127,9 +129,10 @@ class Locator:
             raise BadInputError(f"{q!r} has no letters or digits to look for")
         hits = []
         for doc in docs:
-            norm, where = self.norm[doc]
+            norm = self.norm[doc]
             i = norm.find(nq)
             while i >= 0:
+                where = self._report(doc).where
                 start, end = where[i], where[i + len(nq) - 1] + 1
                 page, section, kind = self._where(doc, start)
                 hits.append(Hit(doc, self.reports[doc]["title"], page, section, kind, self._context(doc, start, end)))
@@ -142,11 +145,14 @@ class Locator:
         if value is None:
             return []
         hits: list[Hit] = []
-        candidates = [f for f in self.by_value.get(_key(value), []) if not unit or f.unit == unit]
+        facts = self.store.facts
+        candidates = [f for f in facts.with_value(value) if not unit or f.unit == unit]
         if unit in ("元", "万元", "亿元"):
-            candidates += self.by_yuan.get(_key(_yuan(value, unit)), [])
+            yuan = float(_yuan(value, unit))
+            candidates += facts.near_yuan(yuan, max(0.001, abs(yuan) * 1e-12))
+        wanted = set(docs)
         for f in dict.fromkeys(candidates):
-            if f.doc_id in docs:
+            if f.doc_id in wanted:
                 hits.append(
                     Hit(
                         f.doc_id,
@@ -161,18 +167,15 @@ class Locator:
                         f"{f.value}{f.unit}",
                     )
                 )
-        for doc, start, end in self.numbers.get(_key(value), []):
-            if doc in docs:
+        key = figure_key(value)
+        for doc, start, end in self.store.text.figures(key) + self._legacy_figures.get(key, []):
+            if doc in wanted:
                 page, section, kind = self._where(doc, start)
                 if kind == "text":
                     hits.append(
                         Hit(doc, self.reports[doc]["title"], page, section, "text", self._context(doc, start, end))
                     )
         return hits
-
-
-def _key(v: Decimal) -> str:
-    return format(v.normalize(), "f")
 
 
 def _yuan(v: Decimal, unit: str) -> Decimal:

@@ -18,7 +18,8 @@ from ingest.errors import BadInputError
 from ingest.facts import parse_decimal
 from ingest.model import CheckedNumber, Citation, Fact, PageBox, content_hash
 from ingest.pipeline import Store
-from rag.locate import Hit, normalize_with_map
+from ingest.textindex import normalize_with_map
+from rag.locate import Hit
 
 SCALE = 2.0  # 144 dpi: the small print of a 决算表 stays legible
 MIN_RUN = 6  # normalized characters a matched piece needs: shorter ones ("0.00") match anywhere

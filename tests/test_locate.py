@@ -37,3 +37,23 @@ def test_bad_input(locator) -> None:  # noqa: ANN001
         locator.locate("  ")
     with pytest.raises(BadInputError, match="unknown doc_id"):
         locator.locate("42400", ("nope",))
+
+
+def test_reports_stored_before_the_text_index_are_still_found(corpus_settings, tmp_path) -> None:  # noqa: ANN001
+    import shutil
+    import sqlite3
+
+    from ingest.settings import Settings
+
+    home = tmp_path / "home"
+    shutil.copytree(corpus_settings.home, home)
+    doc = "qingcheng-gongxinju-2024-juesuan"
+    db = sqlite3.connect(home / "catalog.sqlite")
+    with db:  # as a catalog written by an older version: no text index for this report
+        db.execute("DELETE FROM text_figures WHERE doc_id=?", (doc,))
+        db.execute("DELETE FROM norm_texts WHERE doc_id=?", (doc,))
+    db.close()
+    locator = Locator(Store(Settings(home=home), write=False))
+    assert doc not in locator.store.text.normalized()
+    assert any("42,400万元" in h.context for h in locator.locate("42400") if h.kind == "text")
+    assert any(h.doc_id == doc for h in locator.locate("主要变动情况：一是国家城乡融合发展 试验区"))

@@ -294,7 +294,11 @@ def upload(app: App, files: list[Any] | None, progress: gr.Progress) -> tuple[pd
             def page_read(_name: str, k: int, n: int, i: int = i, original: str = original) -> None:
                 progress((i + 0.5 * k / max(n, 1), len(saved)), desc=f"正在读取 {original}：第 {k}/{n} 页")
 
-            r = app.store.ingest([dst], progress=parsed, on_page=page_read)
+            def chunks_done(step: str, _doc: str, k: int, n: int, i: int = i, original: str = original) -> None:
+                start, share, verb = (0.5, 0.4, "向量化") if step == "embed" else (0.9, 0.1, "建立检索索引")
+                progress((i + start + share * k / max(n, 1), len(saved)), desc=f"{original}：{verb} {k}/{n} 段")
+
+            r = app.store.ingest([dst], progress=parsed, on_page=page_read, on_chunks=chunks_done)
             if r.duplicates:
                 results.append([original, "重复", f"内容与已索引的 {r.duplicates[0][1]} 相同，未重复加入"])
                 if fresh:
