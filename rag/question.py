@@ -67,6 +67,24 @@ def years_in(text: str) -> set[int]:
     return years
 
 
+# "2024年…比2023年多", "与2023年相比，2024年…": one year measured against another
+YEAR_AGAINST = re.compile(
+    r"(?<!\d)(20\d\d)(?!\d)[^\d。]{0,40}?(?:比|较|相比|相较|同比)\s*(20\d\d)(?!\d)"
+    r"|(?:与|和|同|跟)\s*(20\d\d)\s*年?\s*(?:相比|相较|比较)[^\d。？?]{0,20}?(20\d\d)(?!\d)"
+)
+
+
+def compared_years(question: str) -> tuple[int, int] | None:
+    """(year, against) when the question measures one year against another: the report of the later
+    year is the one that speaks of both (a report compares its year with the one before)."""
+    m = YEAR_AGAINST.search(question)
+    if not m:
+        return None
+    if m.group(1):
+        return int(m.group(1)), int(m.group(2))
+    return int(m.group(4)), int(m.group(3))
+
+
 def read_question(question: str) -> Asks:
     parts = set()
     if WHY.search(question):

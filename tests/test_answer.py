@@ -153,3 +153,15 @@ def test_a_composite_question_gets_both_its_amount_and_its_reason(qa) -> None:  
 def test_a_body_the_corpus_does_not_hold_is_not_answered_from_another(qa) -> None:  # noqa: ANN001
     a = qa.ask("深圳市南山区科技创新局2023年绩效自评得分是多少？")
     assert a.abstained
+
+
+def test_a_year_measured_against_another_is_read() -> None:
+    from rag.question import compared_years
+
+    assert compared_years("万里街道办事处2024年“三公”经费预算为什么比2023年多？") == (2024, 2023)
+    assert compared_years("2025年收入预算是多少？比2024年增加多少？") == (2025, 2024)
+    assert compared_years("与2023年相比，2024年支出为何增加？") == (2024, 2023)
+    # several years listed, a range, or "上年" are not one year measured against another
+    assert compared_years("2023年、2024年和2025年的收入预算各是多少？") is None
+    assert compared_years("2023—2025年预算里社会保障和就业支出怎么变的？") is None
+    assert compared_years("2024年比上年增加多少？") is None
