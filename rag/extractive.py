@@ -120,6 +120,13 @@ def contiguity(content: str, text: str) -> float:
     return _runs(content, text)[1]
 
 
+def states_none(text: str) -> bool:
+    """The sentence says the item is nil ("本部门没有政府性基金…"), not a reason that something is nil
+    ("…主要变动情况：…本年度无相关资金安排"): the cue stands before any cause."""
+    none, cause = NONE_CUE.search(text), CAUSE_CUE.search(text)
+    return none is not None and (cause is None or none.start() < cause.start())
+
+
 GAP_WORDS = set("为是：:共计达约数额")
 
 
@@ -279,7 +286,7 @@ def answer_extractive(
             bonus += 0.1 * amount_follows(content, u.text)
             if u.is_row and names_item(content, _label(u.text)):
                 bonus += ITEM_ROW_BONUS
-        if NONE_CUE.search(u.text) and cov >= min_coverage:  # "本部门没有政府性基金…": the answer to a trap
+        if states_none(u.text) and cov >= min_coverage:  # "本部门没有政府性基金…": the answer to a trap
             bonus += 0.3
         if why and (CAUSE_CUE.search(u.text) or _follow_ups(at, u)):
             bonus += 0.15

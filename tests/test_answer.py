@@ -165,3 +165,12 @@ def test_a_year_measured_against_another_is_read() -> None:
     assert compared_years("2023年、2024年和2025年的收入预算各是多少？") is None
     assert compared_years("2023—2025年预算里社会保障和就业支出怎么变的？") is None
     assert compared_years("2024年比上年增加多少？") is None
+
+
+def test_a_nil_item_is_told_from_a_reason_that_mentions_nil() -> None:
+    from rag.extractive import states_none
+
+    assert states_none("本部门没有政府性基金预算财政拨款收入，也没有使用政府性基金预算财政拨款安排的支出。")
+    assert states_none("2024年度无国有资本经营预算财政拨款收入。")
+    reason = "政府性基金预算财政拨款收入 0.00 元，比上年决算数减少 29588500.00 元，主要变动情况：上年度支付抗疫特别国债资金，本年度无相关资金安排；"
+    assert not states_none(reason)
