@@ -14,6 +14,8 @@ from rag.tuning import DEFAULT_TUNING
 CAUSE_CUE = re.compile(r"主要原因|主要变动情况|主要是|原因是|原因：|原因:|主要用于|主要包括|一是")
 AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:万元|亿元|元|%|个|家|人|辆|台|套|项|次|场|分)")
 NONE_CUE = re.compile(r"没有|^无|本部门无|本单位无|年度无|不涉及|本表无数据|无此类")
+# "表 6 基本支出构成情况。", "图5-2：…科目结构": a table's or chart's caption names an item but says nothing of it
+CAPTION = re.compile(r"(?:表|图)\s*[\d一二三四五六七八九十]+(?:[-－.]\d+)?\s*[：:]?[^\d。]{0,40}[。.]?")
 NEAR = 8  # an amount this many characters after the item's name is that item's amount
 QUESTION_WORDS = re.compile(
     r"为什么|为何|是什么|什么|是多少|多少|哪些|哪个|哪里|怎么样|怎样|如何|请问|原因|情况|吗|呢|？|\?|。|，|,|的|是|有|了|年度|年"
@@ -186,14 +188,15 @@ def _units(retrieved: list[Retrieved]) -> list[_Unit]:
             pos = 0
             for para in r.chunk.text.split("\n"):
                 for s in SENT_SPLIT.split(para):
-                    if s.strip():
+                    if s.strip() and not CAPTION.fullmatch(s.strip()):
                         units.append(_Unit(pi, s.strip(), 0.0, pos, False))
                         pos += 1
-                pos += 100  # sentences of different paragraphs are never "next" to each other
+                pos += PARAGRAPH_GAP  # sentences of different paragraphs are never "next" to each other
     return units
 
 
 Positions = dict[tuple[int, int], "_Unit"]
+PARAGRAPH_GAP = 100
 
 
 def _positions(units: list[_Unit]) -> Positions:
@@ -218,6 +221,21 @@ def _continuation(at: Positions, chosen: _Unit) -> list[_Unit]:
     """The next sentence when it goes on about the same amount ("…4,919.93万元。与2023年度相比，减少…")."""
     u = at.get((chosen.passage, chosen.pos + 1))
     return [u] if u is not None and CONTINUES.match(u.text) else []
+
+
+def _rest_of_list(at: Positions, chosen: _Unit, most: int = 8) -> list[_Unit]:
+    """For a list question, the clauses after the chosen one up to the end of its sentence: "；" parts one
+    sentence ("…主要用于以下方面：科学技术支出88.00万元；…支出…；…。"), so the list is not cut at its first item."""
+    out: list[_Unit] = []
+    last = chosen
+    while len(out) < most and last.text.endswith(("；", ";", "：", ":")):
+        # the next clause, in this paragraph or at the start of the next (a list item per line)
+        nxt = at.get((chosen.passage, last.pos + 1)) or at.get((chosen.passage, last.pos + 1 + PARAGRAPH_GAP))
+        if nxt is None:
+            break
+        out.append(nxt)
+        last = nxt
+    return out
 
 
 def _label(row: str) -> str:
@@ -342,6 +360,8 @@ def answer_extractive(
             if u.score >= best.score - 0.05 and u.text != best.text and len(chosen) < 3 and u.passage != best.passage:
                 chosen.append(u)
     chosen += _missing_parts(asks, chosen, ranked, at, min_coverage)
+    if "listing" in asks.parts and not why:
+        chosen = [v for u in chosen for v in (u, *_rest_of_list(at, u))]
     unique = list({id(u): u for u in chosen}.values())  # a pair's second sentence may also be a follow-up
     return _compose(question, passages, retrieved, unique)
 

@@ -174,3 +174,13 @@ def test_a_nil_item_is_told_from_a_reason_that_mentions_nil() -> None:
     assert states_none("2024年度无国有资本经营预算财政拨款收入。")
     reason = "政府性基金预算财政拨款收入 0.00 元，比上年决算数减少 29588500.00 元，主要变动情况：上年度支付抗疫特别国债资金，本年度无相关资金安排；"
     assert not states_none(reason)
+
+
+def test_a_list_is_quoted_to_the_end_of_its_sentence(qa) -> None:  # noqa: ANN001
+    # the report prints one item per line, each ending in "；": the list is one sentence
+    a = qa.ask("北关区工信局2024年一般公共预算财政拨款支出主要用于哪些方面？")
+    for part in ("科学技术（类）支出 88.00 万元", "社会保障和就业（类）支出 51.31 万元", "住房保障（类）支出 32.99"):
+        assert part in a.answer, a.answer
+    b = qa.ask("曲江区工信局2021年基本支出由哪些部分构成？")
+    assert "对个人和家庭的补助 3012777.15 元" in b.answer and "商品和服务支出 594247.00 元" in b.answer
+    assert "表 6" not in b.answer  # a table's caption names the item but says nothing of it
