@@ -238,6 +238,24 @@ def _rest_of_list(at: Positions, chosen: _Unit, most: int = 8) -> list[_Unit]:
     return out
 
 
+STATES_CHANGE = re.compile(r"增加|减少|增长|下降|持平|增减")
+
+
+def _lead_in(units: list[_Unit], chosen: _Unit, content: str, min_coverage: float) -> list[_Unit]:
+    """For a reason that names no amount ("财政拨款收入支出增加的主要原因是：…"), the sentence before it,
+    within a few paragraphs, that states the item's amount and change: a report states the change first
+    and gives its reason after."""
+    if AMOUNT.search(chosen.text) or chosen.is_row:
+        return []
+    before = [
+        u for u in units if u.passage == chosen.passage and not u.is_row and 0 < chosen.pos - u.pos < 5 * PARAGRAPH_GAP
+    ]
+    fits = [u for u in before if AMOUNT.search(u.text) and STATES_CHANGE.search(u.text)]
+    scored = [(coverage(content, u.text), contiguity(content, u.text), u.pos, u) for u in fits]
+    best = max(scored, key=lambda t: t[:3], default=None)  # the item asked, named most fully; then the nearest
+    return [best[3]] if best is not None and best[0] >= min_coverage else []
+
+
 def _label(row: str) -> str:
     """The row's label: its first cell that is not a sequence number or a code ("1 | 行政运行 | 2,135")."""
     cells = row.split(" | ")
@@ -339,7 +357,7 @@ def answer_extractive(
         return _abstain(question, retrieved)
     chosen: list[_Unit] = [best] + ([best.pair] if best.pair is not None else [])  # type: ignore[attr-defined]
     if why:
-        chosen += _follow_ups(at, best)
+        chosen = _lead_in(units, best, content, min_coverage) + chosen + _follow_ups(at, best)
         if not any(CAUSE_CUE.search(u.text) for u in chosen):
             for u in ranked[1:6]:
                 if CAUSE_CUE.search(u.text) and u.score_cov >= min_coverage * 0.6:  # type: ignore[attr-defined]

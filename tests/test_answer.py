@@ -184,3 +184,15 @@ def test_a_list_is_quoted_to_the_end_of_its_sentence(qa) -> None:  # noqa: ANN00
     b = qa.ask("曲江区工信局2021年基本支出由哪些部分构成？")
     assert "对个人和家庭的补助 3012777.15 元" in b.answer and "商品和服务支出 594247.00 元" in b.answer
     assert "表 6" not in b.answer  # a table's caption names the item but says nothing of it
+
+
+def test_a_reason_without_its_amount_is_quoted_with_the_change_it_explains(tmp_path) -> None:  # noqa: ANN001
+    from rag.service import QA
+    from tests.conftest import ingested_home, realdata
+
+    settings = ingested_home(tmp_path / "home", [realdata("putuo-shangwuwei-2025-bumen-yusuan.pdf")])
+    a = QA(settings).ask("普陀区商务委2025年财政拨款收入为什么比上年多了两亿多？")
+    # the reason ("…增加的主要原因是：…") comes three paragraphs after the change it explains
+    assert "主要原因是：政策资金项目预算增加" in a.answer
+    assert "财政拨款收入37,151.47万元，比2024年预算执行数增加24,558.18万元" in a.answer, a.answer
+    assert "24,491.71" not in a.answer  # the expenditure's change is not the income's
