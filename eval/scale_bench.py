@@ -158,10 +158,15 @@ def ask_latency(store: Store, settings: Settings, n: int) -> dict:
     docs = [r["doc_id"] for r in rng.sample(reports, 20)]
     sentence = "一般公共预算财政拨款支出{v}万元，比上年增加12.30万元，增长5.1%。"
     lat_check = [timed_ms(qa.check, sentence.format(v=f"{100 + k}.25"), (d,)) for k, d in enumerate(docs)]
+    t0 = time.perf_counter()
     loc = Locator(store)
-    facts = [f for f in store.facts.facts(tuple(docs)) if f.value][:40]
+    locator_start_ms = (time.perf_counter() - t0) * 1000
+    facts = [f for f in store.facts.facts(tuple(docs)) if f.value][:30]
+    chunks = [c for d in docs[:10] for c in store.catalog.doc_chunks(d) if c.kind == "text"]
+    quotes = [c.text[len(c.text) // 3 : len(c.text) // 3 + 20] for c in rng.sample(chunks, 30)]
     loc.locate(str(facts[0].value))
     lat_locate = [timed_ms(loc.locate, str(f.value)) for f in facts]
+    lat_quote = [timed_ms(loc.locate, q) for q in quotes]
     from rag.audit import audit
 
     lat_audit = [timed_ms(audit, store, d) for d in docs[:10]]
@@ -174,8 +179,11 @@ def ask_latency(store: Store, settings: Settings, n: int) -> dict:
         "questions": len(lat_named) + len(lat_unnamed),
         "check_ms_p50": pct(lat_check, 50),
         "check_ms_p95": pct(lat_check, 95),
-        "locate_ms_p50": pct(lat_locate, 50),
-        "locate_ms_p95": pct(lat_locate, 95),
+        "locator_start_ms": round(locator_start_ms, 1),
+        "locate_figure_ms_p50": pct(lat_locate, 50),
+        "locate_figure_ms_p95": pct(lat_locate, 95),
+        "locate_quote_ms_p50": pct(lat_quote, 50),
+        "locate_quote_ms_p95": pct(lat_quote, 95),
         "audit_one_report_ms_p50": pct(lat_audit, 50),
         "audit_one_report_ms_max": round(max(lat_audit), 1),
     }

@@ -198,6 +198,13 @@ def _row(r: tuple) -> Fact:
     )
 
 
+def _in_docs(doc_ids: tuple[str, ...] | list[str]) -> tuple[str, list[str]]:
+    """An SQL condition keeping these reports (none: every report)."""
+    if not doc_ids:
+        return "", []
+    return f" AND doc_id IN ({','.join('?' * len(doc_ids))})", list(doc_ids)
+
+
 class FactStore:
     def __init__(self, catalog: Catalog) -> None:
         attach(catalog)
@@ -241,21 +248,20 @@ class FactStore:
         rows = self.db.execute("SELECT DISTINCT item_ FROM facts")
         return frozenset(r[0] for r in rows if r[0] and not r[0].startswith("#"))
 
-    def with_value(self, value: Decimal) -> list[Fact]:
-        """Cells printing this value, however many decimals they print it with (42400 → "42400.00")."""
+    def with_value(self, value: Decimal, doc_ids: tuple[str, ...] = (), limit: int = 1000) -> list[Fact]:
+        """Cells printing this value, however many decimals they print it with (42400 → "42400.00"), at
+        most limit of them (a small count like 1 stands in tens of thousands of cells)."""
         exp = value.normalize().as_tuple().exponent
         places = max(0, -exp) if isinstance(exp, int) else 0
         forms = [str(value.quantize(Decimal(1).scaleb(-p))) for p in range(places, places + 5)]
-        q = f"SELECT {FACT_COLS} FROM facts WHERE value IN ({','.join('?' * len(forms))})"
-        return [_row(r) for r in self.db.execute(q, forms)]
+        where, args = _in_docs(doc_ids)
+        q = f"SELECT {FACT_COLS} FROM facts WHERE value IN ({','.join('?' * len(forms))}){where} LIMIT ?"
+        return [_row(r) for r in self.db.execute(q, [*forms, *args, limit])]
 
-    def near_yuan(self, yuan: float, tol: float, doc_ids: tuple[str, ...] = ()) -> list[Fact]:
-        q = f"SELECT {FACT_COLS} FROM facts WHERE value_yuan BETWEEN ? AND ?"
-        args: list = [yuan - tol, yuan + tol]
-        if doc_ids:
-            q += f" AND doc_id IN ({','.join('?' * len(doc_ids))})"
-            args += list(doc_ids)
-        return [_row(r) for r in self.db.execute(q, args)]
+    def near_yuan(self, yuan: float, tol: float, doc_ids: tuple[str, ...] = (), limit: int = -1) -> list[Fact]:
+        where, args = _in_docs(doc_ids)
+        q = f"SELECT {FACT_COLS} FROM facts WHERE value_yuan BETWEEN ? AND ?{where} LIMIT ?"
+        return [_row(r) for r in self.db.execute(q, [yuan - tol, yuan + tol, *args, limit])]
 
     def tables(self, doc_id: str) -> list[dict]:
         rows = self.db.execute(

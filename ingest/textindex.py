@@ -88,8 +88,13 @@ class TextIndex:
             return {}
         return dict(self.db.execute("SELECT doc_id, norm FROM norm_texts"))
 
-    def figures(self, key: str) -> list[tuple[str, int, int]]:
-        """(doc_id, start, end) of the figure with this key in every indexed report's text."""
+    def figures(self, key: str, doc_ids: tuple[str, ...] = (), limit: int = 1000) -> list[tuple[str, int, int]]:
+        """(doc_id, start, end) of the figure with this key in the indexed reports' text (these reports,
+        or all), at most limit of them."""
         if not self._present:
             return []
-        return self.db.execute("SELECT doc_id, start, end_ FROM text_figures WHERE key=?", (key,)).fetchall()
+        q, args = "SELECT doc_id, start, end_ FROM text_figures WHERE key=?", [key]
+        if doc_ids:
+            q += f" AND doc_id IN ({','.join('?' * len(doc_ids))})"
+            args += doc_ids
+        return self.db.execute(q + " LIMIT ?", [*args, limit]).fetchall()

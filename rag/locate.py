@@ -118,20 +118,20 @@ class Locator:
                 raise BadInputError(f"unknown doc_id {d!r}; see `budgetqa docs`")
         docs = doc_ids or tuple(self.reports)
         fig = FIGURE.match(q)
-        hits = self._figure(fig, docs) if fig else []
+        hits = self._figure(fig, docs, limit) if fig else []
         if not fig:
-            hits = self._quote(q, docs)
+            hits = self._quote(q, docs, limit)
         return hits[:limit]
 
-    def _quote(self, q: str, docs: tuple[str, ...]) -> list[Hit]:
+    def _quote(self, q: str, docs: tuple[str, ...], limit: int) -> list[Hit]:
         nq, _ = normalize_with_map(q)
         if not nq:
             raise BadInputError(f"{q!r} has no letters or digits to look for")
-        hits = []
+        hits: list[Hit] = []
         for doc in docs:
             norm = self.norm[doc]
             i = norm.find(nq)
-            while i >= 0:
+            while i >= 0 and len(hits) < limit:  # each report hit is read from the catalog: stop at the limit
                 where = self._report(doc).where
                 start, end = where[i], where[i + len(nq) - 1] + 1
                 page, section, kind = self._where(doc, start)
@@ -139,17 +139,19 @@ class Locator:
                 i = norm.find(nq, i + 1)
         return hits
 
-    def _figure(self, m: re.Match[str], docs: tuple[str, ...]) -> list[Hit]:
+    def _figure(self, m: re.Match[str], docs: tuple[str, ...], limit: int) -> list[Hit]:
         value = parse_decimal(m.group(1))
         unit = m.group(2) or ""
         if value is None:
             return []
         hits: list[Hit] = []
         facts = self.store.facts
-        candidates = [f for f in facts.with_value(value) if not unit or f.unit == unit]
+        # every report: no IN list of a thousand ids (SQLite would then scan by report)
+        only = docs if len(docs) < len(self.reports) else ()
+        candidates = [f for f in facts.with_value(value, only, limit) if not unit or f.unit == unit]
         if unit in ("元", "万元", "亿元"):
             yuan = float(_yuan(value, unit))
-            candidates += facts.near_yuan(yuan, max(0.001, abs(yuan) * 1e-12))
+            candidates += facts.near_yuan(yuan, max(0.001, abs(yuan) * 1e-12), only, limit)
         wanted = set(docs)
         for f in dict.fromkeys(candidates):
             if f.doc_id in wanted:
@@ -168,7 +170,9 @@ class Locator:
                     )
                 )
         key = figure_key(value)
-        for doc, start, end in self.store.text.figures(key) + self._legacy_figures.get(key, []):
+        for doc, start, end in self.store.text.figures(key, only, limit) + self._legacy_figures.get(key, []):
+            if len(hits) >= limit:
+                break
             if doc in wanted:
                 page, section, kind = self._where(doc, start)
                 if kind == "text":
