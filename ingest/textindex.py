@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Iterator
 from decimal import Decimal
 
+import numpy as np
+
 from ingest.catalog import Catalog
 from ingest.facts import parse_decimal
 from ingest.model import Report
@@ -34,16 +36,29 @@ def _keep(ch: str) -> bool:
     return not (ch.isspace() or cat.startswith("P") or cat.startswith("S") and ch not in "%")
 
 
-def normalize_with_map(text: str) -> tuple[str, list[int]]:
-    """The text as quotes are matched (NFKC, lower case, no spaces or punctuation) and, for each of its
-    characters, the offset in the original text."""
-    out, where = [], []
-    for i, ch in enumerate(text):
-        for c in unicodedata.normalize("NFKC", ch):
-            if _keep(c):
-                out.append(c.lower())
-                where.append(i)
-    return "".join(out), where
+class _Kept(dict):
+    """Code point → what it becomes in the normalised text (NFKC, lower case, no spaces or
+    punctuation), filled in as characters are met, so that normalising is one str.translate."""
+
+    def __missing__(self, cp: int) -> str:
+        kept = "".join(c.lower() for c in unicodedata.normalize("NFKC", chr(cp)) if _keep(c))
+        self[cp] = kept
+        return kept
+
+
+_KEPT = _Kept()
+
+
+def normalized(text: str) -> str:
+    """The text as quotes are matched: NFKC, lower case, no spaces or punctuation."""
+    return text.translate(_KEPT)
+
+
+def normalize_with_map(text: str) -> tuple[str, np.ndarray]:
+    """The normalised text and, for each of its characters, the offset in the original text."""
+    norm = text.translate(_KEPT)
+    sizes = np.fromiter((len(_KEPT[ord(c)]) for c in text), dtype=np.int32, count=len(text))
+    return norm, np.repeat(np.arange(len(text), dtype=np.int32), sizes)
 
 
 def figure_key(value: Decimal) -> str:
@@ -70,7 +85,7 @@ def _write(db: sqlite3.Connection, report: Report | None, doc_id: str = "") -> N
     if report is None:
         return
     db.executemany("INSERT INTO text_figures VALUES (?,?,?,?)", ((doc, *f) for f in text_figures(report.text)))
-    db.execute("INSERT INTO norm_texts VALUES (?,?)", (doc, normalize_with_map(report.text)[0]))
+    db.execute("INSERT INTO norm_texts VALUES (?,?)", (doc, normalized(report.text)))
 
 
 class TextIndex:

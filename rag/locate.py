@@ -14,10 +14,12 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 
+import numpy as np
+
 from ingest.errors import BadInputError
 from ingest.facts import parse_decimal
 from ingest.pipeline import Store
-from ingest.textindex import figure_key, normalize_with_map, text_figures
+from ingest.textindex import figure_key, normalize_with_map, normalized, text_figures
 
 FIGURE = re.compile(r"^\s*([\d,]+(?:\.\d+)?)\s*(亿元|万元|元|%)?\s*$")
 CONTEXT = 40
@@ -44,7 +46,7 @@ class _Placed:
     its chunks start (for the page and section of an offset)."""
 
     text: str
-    where: list[int]
+    where: np.ndarray  # offset in text of each normalised character
     starts: list[int]
     pages: list[int | None]
     sections: list[str]
@@ -68,7 +70,7 @@ class Locator:
         for doc in self.reports:
             if doc not in self.norm:
                 text = cat.report_text(doc)
-                self.norm[doc] = normalize_with_map(text)[0]
+                self.norm[doc] = normalized(text)
                 for key, start, end in text_figures(text):
                     self._legacy_figures.setdefault(key, []).append((doc, start, end))
 
@@ -124,7 +126,7 @@ class Locator:
         return hits[:limit]
 
     def _quote(self, q: str, docs: tuple[str, ...], limit: int) -> list[Hit]:
-        nq, _ = normalize_with_map(q)
+        nq = normalized(q)
         if not nq:
             raise BadInputError(f"{q!r} has no letters or digits to look for")
         hits: list[Hit] = []
@@ -133,7 +135,7 @@ class Locator:
             i = norm.find(nq)
             while i >= 0 and len(hits) < limit:  # each report hit is read from the catalog: stop at the limit
                 where = self._report(doc).where
-                start, end = where[i], where[i + len(nq) - 1] + 1
+                start, end = int(where[i]), int(where[i + len(nq) - 1]) + 1
                 page, section, kind = self._where(doc, start)
                 hits.append(Hit(doc, self.reports[doc]["title"], page, section, kind, self._context(doc, start, end)))
                 i = norm.find(nq, i + 1)

@@ -18,7 +18,7 @@ from ingest.errors import BadInputError
 from ingest.facts import parse_decimal
 from ingest.model import CheckedNumber, Citation, Fact, PageBox, content_hash
 from ingest.pipeline import Store
-from ingest.textindex import normalize_with_map
+from ingest.textindex import normalized
 from rag.locate import Hit
 
 SCALE = 2.0  # 144 dpi: the small print of a 决算表 stays legible
@@ -71,7 +71,7 @@ class TextContext:
 
 
 def _norm(text: str) -> str:
-    return normalize_with_map(text)[0]
+    return normalized(text)
 
 
 def _pieces(stream: str, quote: str) -> list[tuple[int, int]]:

@@ -7,6 +7,9 @@ import pytest
 from ingest.errors import BadInputError
 from ingest.pipeline import Store
 from rag.locate import Locator
+from tests.conftest import CORPUS
+
+CORPUS_TEXT = CORPUS / "beiguan-gongxinju-2024-juesuan.txt"
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +60,21 @@ def test_reports_stored_before_the_text_index_are_still_found(corpus_settings, t
     assert doc not in locator.store.text.normalized()
     assert any("42,400万元" in h.context for h in locator.locate("42400") if h.kind == "text")
     assert any(h.doc_id == doc for h in locator.locate("主要变动情况：一是国家城乡融合发展 试验区"))
+
+
+def test_normalising_is_per_character_nfkc_without_spaces_or_punctuation() -> None:
+    import unicodedata
+
+    from ingest.textindex import normalize_with_map, normalized
+
+    text = (CORPUS_TEXT.read_text(encoding="utf-8")[:3000]) + " Ⅻ ﬁ ① ＡＢＣ　％ ㎡ 𝐀，。；"
+    out, where = [], []
+    for i, ch in enumerate(text):  # the definition, one character at a time
+        for c in unicodedata.normalize("NFKC", ch):
+            cat = unicodedata.category(c)
+            if not (c.isspace() or cat.startswith("P") or cat.startswith("S") and c != "%"):
+                out.append(c.lower())
+                where.append(i)
+    norm, at = normalize_with_map(text)
+    assert norm == "".join(out) == normalized(text) and at.tolist() == where
+    assert norm.endswith("xiifi1abcm2a")
