@@ -1,6 +1,7 @@
 """Scale benchmark: 1,000 reports synthesised from the real ones, indexed in batches, then asked.
 
     python -m eval.scale_bench [--reports 1000] [--batch 100] [--long-text 10] [--realdata DIR] [--out f.json]
+                               [--keep] [--reuse HOME]
 
 Each real report (corpus/ and the PDFs of --realdata) is read once; synthetic copies rename its
 department and re-scale its amounts (eval/synth.py), so every copy is new text with the real structure.
@@ -243,6 +244,7 @@ def main() -> int:
     ap.add_argument("--out", default="")
     ap.add_argument("--keep", action="store_true", help="keep the index (its path is printed)")
     ap.add_argument("--long-text", type=float, default=10, help="MB of one long text file to ingest (0: skip)")
+    ap.add_argument("--reuse", default="", help="a home this benchmark built (--keep): measure it again, no build")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="budgetqa-scale-"))
     figures: dict = {}
@@ -273,10 +275,14 @@ def scale(args: argparse.Namespace, work: Path) -> dict:
     else:
         print(f"no PDFs: {args.realdata} is absent; synthesising from corpus/ only", file=sys.stderr)
     real, figures = read_real(paths)
-    settings = Settings(home=work / "home")
+    settings = Settings(home=Path(args.reuse) if args.reuse else work / "home")
     store = Store(settings)
-    print(f"indexing {args.reports} synthetic reports in {work}", file=sys.stderr)
-    figures["build"] = build(store, real, args.reports, args.batch)
+    if args.reuse:
+        if not any(d.startswith("synthetic-") for d in store.catalog.doc_ids()[:1]):
+            sys.exit(f"--reuse {args.reuse}: not an index this benchmark built (it changes reports in it)")
+    else:
+        print(f"indexing {args.reports} synthetic reports in {work}", file=sys.stderr)
+        figures["build"] = build(store, real, args.reports, args.batch)
     figures["disk_mb"] = disk_mb(settings.home)
     figures["update"] = update_one(store, real, args.reports) | update_file(store, work)
     figures["latency"] = ask_latency(store, settings, args.questions)
