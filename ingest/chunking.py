@@ -80,7 +80,9 @@ def chunk_report(report: Report) -> list[Chunk]:
         seen[key] = n + 1
         chunks.append(
             Chunk(
-                chunk_id=content_hash(report.doc_id, section, text, str(n)),
+                # everything the vector and the BM25 tokens are made from (embed_text, the table's title):
+                # a report whose title is read anew gets new ids, so nothing kept is stale
+                chunk_id=content_hash(report.doc_id, report.title, section, table.title if table else "", text, str(n)),
                 doc_id=report.doc_id,
                 title=report.title,
                 section=section,

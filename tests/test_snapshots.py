@@ -146,3 +146,21 @@ def test_synthetic_report_keeps_structure() -> None:
     assert [f.key for f in facts] == [f.key for f in copied] and facts
     assert [f.value for f in facts] != [f.value for f in copied]
     assert rescale_amounts("支出1,234.50万元，增长5.1%，2024年", Decimal(2)) == "支出2,469.00万元，增长5.1%，2024年"
+
+
+def test_a_report_read_with_a_new_title_is_indexed_anew(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from ingest.parse import parse_file
+
+    store = Store(Settings(home=tmp_path / "home"))
+    report = parse_file(sorted((Path(__file__).parent.parent / "corpus").glob("beiguan*"))[0])
+    store.ingest_reports([report])
+    renamed = replace(report, title="漳河新区工业和信息化局2024年度部门决算")  # same text, title read anew
+    result = store.ingest_reports([renamed])
+    assert result.chunks_embedded == len(store.catalog.chunk_rows())  # the vectors were made with the title
+    sparse = store.sparse()
+    assert sparse.scores(tokenize("漳河")).max() > 0  # BM25 rows are not the old title's
+    assert sparse.scores(tokenize("北关区")).max() > 0  # (the text still names it)
+    _same(sparse, store.refresh_sparse(from_scratch=True))
+    store.close()
