@@ -30,6 +30,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from eval.bench import pct
 from eval.synth import synthetic_report
 from ingest.model import Report
 from ingest.parse import parse_file
@@ -56,11 +57,6 @@ UNNAMED = [
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def pct(values: list[float], p: float) -> float:
-    v = sorted(values)
-    return round(v[min(len(v) - 1, max(0, round(p / 100 * len(v) + 0.5) - 1))], 1)
 
 
 def timed_ms(fn, *args, **kw) -> float:  # noqa: ANN001, ANN002, ANN003

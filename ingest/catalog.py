@@ -40,6 +40,13 @@ def _row_to_chunk(row: tuple) -> Chunk:
     return Chunk(*row)
 
 
+def doc_filter(doc_ids: tuple[str, ...] | list[str]) -> tuple[str, list[str]]:
+    """An SQL condition " AND doc_id IN (…)" keeping these reports, and its arguments (none: every report)."""
+    if not doc_ids:
+        return "", []
+    return f" AND doc_id IN ({','.join('?' * len(doc_ids))})", list(doc_ids)
+
+
 def damaged(path: Path, why: str) -> BudgetQAError:
     return BudgetQAError(
         f"the catalog {path} is damaged ({why}); run `budgetqa ingest --rebuild PATH...` to read the reports again"
@@ -131,6 +138,17 @@ class Catalog:
     def add_extension(self, fn) -> None:  # noqa: ANN001
         """Extra tables (facts) written in the same transaction as the chunks."""
         self._extensions.append(fn)
+
+    def extend(self, schema: str, write) -> None:  # noqa: ANN001
+        """Tables derived from each report (created when the home is writable), written by write(db,
+        report | None, doc_id) in the same transaction as the report's chunks."""
+        if self.writable:
+            self.db.executescript(schema)
+        self.add_extension(write)
+
+    def has_table(self, name: str) -> bool:
+        """False for a read-only catalog written before the table existed."""
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE name=?", (name,)).fetchone() is not None
 
     def swap_report(self, report: Report, chunks: list[Chunk], tokens: Iterable[list[list[str]]]) -> None:
         """Replace a report and all its chunks in one transaction; tokens (each chunk's BM25 token lists) may

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from decimal import Decimal
 from functools import lru_cache
 
-from ingest.catalog import Catalog
+from ingest.catalog import Catalog, doc_filter
 from ingest.facts import table_facts, table_id
 from ingest.keys import LEVEL_MARK, FigureKey, norm
 from ingest.model import Fact, OcrDoubt, Report, TableData, content_hash
@@ -198,13 +198,6 @@ def _row(r: tuple) -> Fact:
     )
 
 
-def _in_docs(doc_ids: tuple[str, ...] | list[str]) -> tuple[str, list[str]]:
-    """An SQL condition keeping these reports (none: every report)."""
-    if not doc_ids:
-        return "", []
-    return f" AND doc_id IN ({','.join('?' * len(doc_ids))})", list(doc_ids)
-
-
 class FactStore:
     def __init__(self, catalog: Catalog) -> None:
         attach(catalog)
@@ -254,12 +247,12 @@ class FactStore:
         exp = value.normalize().as_tuple().exponent
         places = max(0, -exp) if isinstance(exp, int) else 0
         forms = [str(value.quantize(Decimal(1).scaleb(-p))) for p in range(places, places + 5)]
-        where, args = _in_docs(doc_ids)
+        where, args = doc_filter(doc_ids)
         q = f"SELECT {FACT_COLS} FROM facts WHERE value IN ({','.join('?' * len(forms))}){where} LIMIT ?"
         return [_row(r) for r in self.db.execute(q, [*forms, *args, limit])]
 
     def near_yuan(self, yuan: float, tol: float, doc_ids: tuple[str, ...] = (), limit: int = -1) -> list[Fact]:
-        where, args = _in_docs(doc_ids)
+        where, args = doc_filter(doc_ids)
         q = f"SELECT {FACT_COLS} FROM facts WHERE value_yuan BETWEEN ? AND ?{where} LIMIT ?"
         return [_row(r) for r in self.db.execute(q, [yuan - tol, yuan + tol, *args, limit])]
 

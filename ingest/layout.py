@@ -32,13 +32,11 @@ def _write(db: sqlite3.Connection, report: Report | None, doc_id: str = "") -> N
 
 class BoxStore:
     def __init__(self, catalog: Catalog) -> None:
-        if catalog.writable:
-            catalog.db.executescript(SCHEMA)
-        catalog.add_extension(_write)
+        catalog.extend(SCHEMA, _write)
         self.db = catalog.db
         # a read-only catalog written before boxes were kept has no table (read once, not per page)
-        self._present = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='boxes'").fetchone() is not None
-        self._scans = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='scanned_pages'").fetchone() is not None
+        self._present = catalog.has_table("boxes")
+        self._scans = catalog.has_table("scanned_pages")
 
     def scanned_pages(self, doc_ids: tuple[str, ...] | list[str]) -> set[tuple[str, int]]:
         """(doc_id, page) of the pages that were read by OCR from a scan."""

@@ -53,7 +53,7 @@ class RowMeta:
             return None
         keep = np.ones(len(self.doc), dtype=bool)
         if doc_ids:
-            wanted = {d for d in doc_ids}
+            wanted = set(doc_ids)
             keep &= np.isin(self.doc, [i for i, d in enumerate(self.docs) if d in wanted])
         if year is not None:
             keep &= self.year == year

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from ingest.catalog import Catalog
+from ingest.catalog import Catalog, doc_filter
 from ingest.facts import parse_decimal
 from ingest.model import Report
 from ingest.statements import NUMBER
@@ -90,11 +90,9 @@ def _write(db: sqlite3.Connection, report: Report | None, doc_id: str = "") -> N
 
 class TextIndex:
     def __init__(self, catalog: Catalog) -> None:
-        if catalog.writable:
-            catalog.db.executescript(SCHEMA)
-        catalog.add_extension(_write)
+        catalog.extend(SCHEMA, _write)
         self.db = catalog.db
-        self._present = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='norm_texts'").fetchone() is not None
+        self._present = catalog.has_table("norm_texts")
 
     def normalized(self) -> dict[str, str]:
         """Each indexed report's normalised text. A report stored before this index existed is absent
@@ -108,8 +106,6 @@ class TextIndex:
         or all), at most limit of them."""
         if not self._present:
             return []
-        q, args = "SELECT doc_id, start, end_ FROM text_figures WHERE key=?", [key]
-        if doc_ids:
-            q += f" AND doc_id IN ({','.join('?' * len(doc_ids))})"
-            args += doc_ids
-        return self.db.execute(q + " LIMIT ?", [*args, limit]).fetchall()
+        where, args = doc_filter(doc_ids)
+        q = f"SELECT doc_id, start, end_ FROM text_figures WHERE key=?{where} LIMIT ?"
+        return self.db.execute(q, [key, *args, limit]).fetchall()
