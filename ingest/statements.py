@@ -149,31 +149,118 @@ def statements(
     return out
 
 
+# ---------------------------------------------------------------------------------------- roles
+# Each figure of a sentence gets a role: 预算 / 调整预算 / 执行数 / 决算 / 上年 / 本年 / 预算安排 (levels),
+# 变动额 (a change), 增减率 / 占比 / 完成率 (percentages). A rate is recomputed only from figures whose
+# roles it needs, of its own sentence (or, for "与上年相比，…减少C，下降Y%", of the sentence before):
+# a change belongs to the nearest amount of its period and item, whatever words stand between them.
+
+# words holding 预算 or 上年 that name a fund or an item, not a stage
+NOT_STAGE = re.compile(
+    r"(?:一般公共|政府性基金|国有资本经营|社会保险基金)预算|部门预算|单位预算|预算单位|预算管理|预算内|预算外|"
+    r"上年(?:度)?结转|上年(?:度)?结余|以前年度"
+)
+COMPARISON = re.compile(r"(?:与|和|同)[^，,；;]{0,20}?相比|(?:比|较|同比|对比)[^，,；;]{0,24}?$")
+CHANGE_VERB = re.compile(r"(增加|减少|增长|下降|上升|提高|降低|增|减|多|少|节约|超支|调增|调减)了?(?:约|为)?$")
+RATE_VERB = re.compile(r"(增加|减少|增长|下降|上升|提高|降低|增幅|降幅|增|减)(?:幅度)?(?:了|为|达|约)?$")
+UP_WORDS = ("增加", "增长", "上升", "提高", "增幅", "增", "多", "超支", "调增")
+COMPLETION_CUE = re.compile(
+    r"(?:预算(?:数)?的|(?:完成|为)[^，,；;]{0,8}预算[^，,；;]{0,16}的|执行率|完成率|执行进度|完成比例|完成进度)(?:为|是|达到?)?$"
+)
+SHARE_CUE = re.compile(r"占[^，,；;]*?$|比重(?:为)?$|占比(?:为)?$")
+LEVEL_ROLES = (
+    ("上年", re.compile(r"上年|上一年|去年")),
+    ("调整预算", re.compile(r"调整(?:后的?)?预算|调整预算|调整为|调整数")),
+    ("执行数", re.compile(r"执行数|预计执行|执行(?:为|了)?$|预算执行")),
+    ("预算安排", re.compile(r"预算安排|安排|预算草案")),
+    ("决算", re.compile(r"决算|实际完成|实际支出|实际收入|完成(?:了)?(?:为)?$|完成数|实际执行")),
+    ("预算", re.compile(r"预算")),
+)
+CURRENT_ROLES = ("本年", "决算", "执行数", "预算安排")
+SENTENCE_END = re.compile(
+    r"[。！？!?]|\n(?=\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+部分))"
+)
+CLAUSE = re.compile(r"[，,；;：:（()）]")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a sentence with its role, the year its clause names and the words before it."""
+
+    mention: Mention  # offsets in the text read
+    role: str  # a level role, 变动额, 增减率, 占比, 完成率 or "" (a percentage of no known kind)
+    direction: int  # +1 / −1 for 变动额 and 增减率, else 0
+    period: int | None  # "2025年…" in its clause
+    clause: str  # the clause before it, without spaces
+    lead: str  # the words since the figure before it in the sentence, without spaces
+    sentence: int  # index of its sentence in the text
+    opens: bool = False  # its sentence begins with a comparison ("与上年相比，…") and states no level first
+    segment: int = 0  # how many "；" stand before it in its sentence: list items are segments
+
+    @property
+    def level(self) -> bool:
+        return self.role in CURRENT_ROLES + ("预算", "调整预算", "上年")
+
+
+def _compact(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def _role(m: Mention, clause: str) -> tuple[str, int]:
+    if m.unit == "%":
+        v = RATE_VERB.search(clause)
+        if v and not COMPLETION_CUE.search(clause):
+            return "增减率", 1 if v.group(1) in UP_WORDS else -1
+        if COMPLETION_CUE.search(clause):
+            return "完成率", 0
+        if SHARE_CUE.search(clause):
+            return "占比", 0
+        return "", 0
+    v = CHANGE_VERB.search(clause)
+    if v:
+        return "变动额", 1 if v.group(1) in UP_WORDS else -1
+    if re.match(r"(?:比|较|同比|对比)", clause):  # "比2025年预算执行数A万元增加…": the base compared with
+        return _target_role(clause, None) or "上年", 0
+    words = COMPARISON.sub("", NOT_STAGE.sub("", clause))
+    for role, pattern in LEVEL_ROLES:
+        if pattern.search(words):
+            return role, 0
+    return "本年", 0
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    out, start = [], 0
+    for m in SENTENCE_END.finditer(text):
+        out.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
+def read_figures(text: str) -> list[Figure]:
+    """Every money amount and percentage of `text`, in order, each with its role."""
+    out: list[Figure] = []
+    for si, (a, b) in enumerate(sentence_spans(text)):
+        sentence = text[a:b]
+        prev_end = 0
+        seen_level = False
+        opens = bool(re.match(r"\s*(?:与|同|和)[^，,；;]{0,20}?相比|\s*(?:比|较|同比)", sentence))
+        for m in mentions(sentence):
+            lead = _compact(sentence[prev_end : m.start])
+            clause = CLAUSE.split(_compact(sentence[: m.start]))[-1]
+            role, direction = _role(m, clause)
+            year = YEAR.findall(clause)
+            mm = replace(m, start=m.start + a, end=m.end + a)
+            segment = len(re.findall(r"[；;]", sentence[: m.start]))
+            period = int(year[-1]) if year else None
+            out.append(Figure(mm, role, direction, period, clause, lead, si, opens and not seen_level, segment))
+            seen_level = seen_level or role in CURRENT_ROLES
+            prev_end = m.end
+    return out
+
+
 # ---------------------------------------------------------------------------------------- derived
-CHANGE = re.compile(
-    AMOUNT + r"\s*(万元|元|亿元)[^。；]{0,40}?(增加|减少|增长|下降)\s*" + AMOUNT + r"\s*(万元|元|亿元)"
-    r"[，,、\s]*(?:[^。；\d]{0,6})?(增长|下降|增加|减少)\s*(\d+(?:\.\d+)?)%"
-)
-EXECUTION = re.compile(
-    r"预算(?:数)?为?\s*" + AMOUNT + r"\s*(万元|元)[^。；]{0,60}?(?:决算|执行)(?:数)?为?\s*" + AMOUNT + r"\s*(万元|元)?"
-    r"[^。；]{0,20}?(?:完成|执行率)[^。；\d]{0,10}?(\d+(?:\.\d+)?)%"
-)
-COMPLETION = re.compile(
-    AMOUNT
-    + r"\s*(万元|元|亿元)[，,]?\s*完成(?:全年|年初|调整)?预算(?:数)?\s*"
-    + AMOUNT
-    + r"\s*(万元|元|亿元)的\s*(\d+(?:\.\d+)?)%"
-)
-A_TO_B = re.compile(
-    AMOUNT
-    + r"\s*(万元|元|亿元)[，,][^。；\d]{0,30}?"
-    + AMOUNT
-    + r"\s*(万元|元|亿元)[，,]?\s*(?:比|较)([^。；\d]{0,30}?"
-    r"(?:20\d\d年)?[^。；\d]{0,20}?)(增加|减少|增长|下降)\s*(\d+(?:\.\d+)?)%"
-)
-SHARE = re.compile(AMOUNT + r"\s*(万元|元|亿元)[，,、\s]*占([^\d。；%]{0,20}?)(\d+(?:\.\d+)?)%")
-
-
 @dataclass(frozen=True)
 class Derived:
     """A percentage stated next to the amounts it is computed from, recomputed."""
@@ -187,6 +274,8 @@ class Derived:
     how: str
     quote: str
     inputs: tuple[str, ...] = ()
+    certain: bool = True  # every role it needs was read from its own sentence (else: why not, in `why`)
+    why: str = ""
 
     @property
     def computed(self) -> Decimal:
@@ -221,11 +310,222 @@ def _interval(raw: str) -> tuple[Decimal, Decimal]:
     return v - h, v + h
 
 
+def _yuan(f: Figure) -> tuple[Decimal, Decimal]:
+    m = f.mention
+    lo, hi = _interval(m.text[: -len(m.unit)].strip())
+    factor = UNIT_FACTOR.get(m.unit, Decimal(1))
+    return lo * factor, hi * factor
+
+
 def _ratio(num: tuple[Decimal, Decimal], den: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal] | None:
     if den[0] <= 0:
         return None
     vals = [n / d * 100 for n in num for d in den]
     return min(vals), max(vals)
+
+
+def _sub(a: tuple[Decimal, Decimal], b: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal]:
+    return a[0] - b[1], a[1] - b[0]
+
+
+def _add(a: tuple[Decimal, Decimal], b: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal]:
+    return a[0] + b[0], a[1] + b[1]
+
+
+def _amount(f: Figure) -> str:
+    return _compact(f.mention.text)
+
+
+def _target_role(words: str, current: Figure | None) -> str:
+    """The role a comparison names: "比2025年预算执行数" → 执行数, "比年初预算" → 预算, "比上年" → 上年."""
+    words = NOT_STAGE.sub("", words)
+    if "执行" in words:
+        return "执行数"
+    if "调整" in words:
+        return "调整预算"
+    if "决算" in words and "上年" not in words:
+        return "决算"
+    if "预算" in words and "上年" not in words:
+        return "预算"
+    years = [int(y) for y in YEAR.findall(words)]
+    if "上年" in words or "去年" in words or (years and current and current.period and years[-1] < current.period):
+        return "上年"
+    return ""
+
+
+def _compared_words(figs: list[Figure], i: int) -> str:
+    """The words naming what a change or rate is measured against, in its clause or its change's."""
+    for f in (figs[i], figs[i - 1] if i > 0 and figs[i - 1].role == "变动额" else None):
+        if f is None:
+            continue
+        m = re.search(r"(?:比|较|与|同比|对比)(.*)$", f.clause)
+        if m:
+            return m.group(1)
+        if f.opens:
+            return "上年"
+    return ""
+
+
+def _window(figs: list[Figure], i: int, back: bool) -> tuple[list[Figure], bool]:
+    """The figures before figs[i] in its sentence; when `back` and none of them is a current level, the
+    sentence before's too (certain only when figs[i]'s sentence opens with a comparison)."""
+    s = figs[i].sentence
+    own = [f for f in figs[:i] if f.sentence == s]
+    if not back or any(f.level and f.role != "上年" for f in own):
+        return own, True
+    before = [f for f in figs[:i] if f.sentence == s - 1]
+    certain = any(f.opens for f in own + [figs[i]])
+    return before + own, certain
+
+
+def _make(
+    kind: str,
+    f: Figure,
+    rng: tuple[Decimal, Decimal] | None,
+    how: str,
+    inputs: tuple[str, ...],
+    quote: str,
+    certain: bool,
+    why: str = "",
+) -> Derived | None:
+    if rng is None:
+        return None
+    m = f.mention
+    return Derived(
+        kind,
+        m.end,
+        m.value,
+        rng[0],
+        rng[1],
+        m.decimals,
+        f"{how} = {(rng[0] + rng[1]) / 2:.2f}%",
+        quote,
+        inputs,
+        certain,
+        why,
+    )
+
+
+def _growth(figs: list[Figure], i: int, quote: str) -> Derived | None:
+    rate = figs[i]
+    target = _target_role(_compared_words(figs, i), None)
+    change = figs[i - 1] if i > 0 and figs[i - 1].role == "变动额" and figs[i - 1].sentence == rate.sentence else None
+    if change is not None:
+        if change.direction != rate.direction:
+            return None
+        window, certain = _window(figs, i - 1, back=True)
+        levels = [f for f in window if f.level]
+        # the base compared with is stated in the change's own list item ("…；公务接待费B，比预算A增加C")
+        same = [f for f in levels if f.sentence == change.sentence and f.segment == change.segment]
+        base = next((f for f in reversed(same) if target and f.role == target), None)
+        delta = _yuan(change)
+        why = "" if certain else "变动额与金额不在同一句，按上一句的金额推算"
+        if base is not None:  # "上年P，本年B，增加C，增长Y%" / "比预算A增加C，增长Y%": Y = C/P
+            return _make(
+                "growth_rate",
+                rate,
+                _ratio(delta, _yuan(base)),
+                f"{_amount(change)}/{_amount(base)}",
+                (_amount(base), _amount(change)),
+                quote,
+                certain,
+                why,
+            )
+        # the amount the change belongs to: the period's own (决算, 执行数, 本年…), a 预算 only when none is stated
+        current = next((f for f in reversed(levels) if f.role in CURRENT_ROLES), None) or next(
+            (f for f in reversed(levels) if f.role != "上年"), None
+        )
+        if current is None:
+            return None
+        up = change.direction > 0
+        prior = _sub(_yuan(current), delta) if up else _add(_yuan(current), delta)
+        how = f"{_amount(change)}/({_amount(current)}{'−' if up else '+'}{_amount(change)})"
+        return _make(
+            "growth_rate", rate, _ratio(delta, prior), how, (_amount(current), _amount(change)), quote, certain, why
+        )
+    # the 预算编制说明 form: "2025年…执行数为A，2026年预算安排B，比2025年预算执行数增加Z%": Z = (B−A)/A
+    window, certain = _window(figs, i, back=True)
+    money = [f for f in window if f.mention.unit != "%"]
+    if not money or not money[-1].level or not target:
+        return None
+    current = money[-1]
+    words = _compared_words(figs, i)
+    years = [int(y) for y in YEAR.findall(words)]
+    base = next(
+        (
+            f
+            for f in reversed(money[:-1])
+            if f.level and (f.role == target or (years and f.period == years[-1] and f.role != "变动额"))
+        ),
+        None,
+    )
+    if base is None or current.role == base.role and current.period == base.period:
+        return None
+    diff = _sub(_yuan(current), _yuan(base))
+    if rate.direction < 0:
+        diff = (-diff[1], -diff[0])
+    how = (
+        f"({_amount(current)}−{_amount(base)})/{_amount(base)}"
+        if rate.direction > 0
+        else (f"({_amount(base)}−{_amount(current)})/{_amount(base)}")
+    )
+    why = "" if certain else "两个金额不在同一句"
+    return _make(
+        "budget_change", rate, _ratio(diff, _yuan(base)), how, (_amount(base), _amount(current)), quote, certain, why
+    )
+
+
+def _completion(figs: list[Figure], i: int, quote: str) -> Derived | None:
+    """完成预算的Z% / 执行率Z%: Z = the actual (决算, 执行数) over the budget of the same item."""
+    rate = figs[i]
+    window, certain = _window(figs, i, back=True)
+    money = [f for f in window if f.mention.unit != "%" and f.level]
+    adjusted = "调整" in rate.clause
+    budget = next(
+        (f for f in reversed(money) if f.role == ("调整预算" if adjusted else "预算"))
+        or (f for f in reversed(money) if f.role in ("预算", "调整预算")),
+        None,
+    )
+    actual = next((f for f in reversed(money) if f.role in ("决算", "执行数", "本年")), None)
+    if budget is None or actual is None:
+        return None
+    how = f"{_amount(actual)}/{_amount(budget)}"
+    why = "" if certain else "预算数与完成数不在同一句"
+    return _make(
+        "execution_rate",
+        rate,
+        _ratio(_yuan(actual), _yuan(budget)),
+        how,
+        (_amount(budget), _amount(actual)),
+        quote,
+        certain,
+        why,
+    )
+
+
+def derived_figures(text: str, resolve: Callable[[str], Decimal | None] | None = None) -> list[Derived]:
+    """增加X，增长Y% → Y = X/(A−X); 减少X，下降Y% → Y = X/(A+X); 完成预算B的Z% / 执行率 → Z = A/B;
+    A…B，比…增加Z% → Z = (B−A)/A; "其中…B，占W%" / "占<whole>的W%" → W = B/whole. `resolve` gives
+    the amount (元) of a named whole that the sentence does not state, from the report's tables."""
+    figs = read_figures(text)
+    spans = sentence_spans(text)
+    out: list[Derived] = []
+    for i, f in enumerate(figs):
+        a, b = spans[f.sentence]
+        quote = _compact(text[a:b])
+        d = None
+        if f.role == "增减率":
+            d = _growth(figs, i, quote)
+        elif f.role == "完成率":
+            d = _completion(figs, i, quote)
+        if d is not None:
+            out.append(d)
+    done = {d.end for d in out}
+    out += [d for d in _shares(text, resolve) if d.end not in done]
+    return out
+
+
+SHARE = re.compile(AMOUNT + r"\s*(万元|元|亿元)[，,、\s]*占([^\d。；%]{0,20}?)(\d+(?:\.\d+)?)%")
 
 
 def _derived(
@@ -244,51 +544,6 @@ def _derived(
     return Derived(
         kind, base + m.end(), pct, low, high, _dec(pct_raw), f"{how} = {(low + high) / 2:.2f}%", m.group(0), inputs
     )
-
-
-def derived_figures(text: str, resolve: Callable[[str], Decimal | None] | None = None) -> list[Derived]:
-    """增加X，增长Y% → Y = X/(A−X); 减少X，下降Y% → Y = X/(A+X); 完成预算B的Z% / 执行率 → Z = A/B;
-    A…B，比…增加Z% → Z = (B−A)/A; "其中…B，占W%" / "占<whole>的W%" → W = B/whole. `resolve` gives
-    the amount (元) of a named whole that the sentence does not state, from the report's tables."""
-    out: list[Derived] = []
-    for m in CHANGE.finditer(text):
-        if m.group(2) != m.group(5):
-            continue
-        up = m.group(3) in ("增加", "增长")
-        cur, delta = _interval(m.group(1)), _interval(m.group(4))
-        base = (cur[0] - delta[1], cur[1] - delta[0]) if up else (cur[0] + delta[0], cur[1] + delta[1])
-        how = f"{m.group(4)}/({m.group(1)}{'−' if up else '+'}{m.group(4)})"
-        d = _derived("growth_rate", m, m.group(7), _ratio(delta, base), how, (m.group(1), m.group(4)))
-        if d:
-            out.append(d)
-    for m in EXECUTION.finditer(text):
-        if (m.group(4) or m.group(2)) != m.group(2):
-            continue
-        rng = _ratio(_interval(m.group(3)), _interval(m.group(1)))
-        d = _derived("execution_rate", m, m.group(5), rng, f"{m.group(3)}/{m.group(1)}", (m.group(1), m.group(3)))
-        if d:
-            out.append(d)
-    for m in COMPLETION.finditer(text):
-        if m.group(2) != m.group(4) or any(d.end == m.end() for d in out):
-            continue
-        rng = _ratio(_interval(m.group(1)), _interval(m.group(3)))
-        d = _derived("execution_rate", m, m.group(5), rng, f"{m.group(1)}/{m.group(3)}", (m.group(3), m.group(1)))
-        if d:
-            out.append(d)
-    for m in A_TO_B.finditer(text):
-        ref = m.group(5)
-        before = text[max(0, m.start() - 30) : m.start()]
-        if m.group(2) != m.group(4) or not any(w in ref and w in before for w in ("执行", "决算", "预算", "上年")):
-            continue
-        a, b = _interval(m.group(1)), _interval(m.group(3))
-        up = m.group(6) in ("增加", "增长")
-        diff = (b[0] - a[1], b[1] - a[0]) if up else (a[0] - b[1], a[1] - b[0])
-        how = f"({m.group(3)}−{m.group(1)})/{m.group(1)}" if up else f"({m.group(1)}−{m.group(3)})/{m.group(1)}"
-        d = _derived("budget_change", m, m.group(7), _ratio(diff, a), how, (m.group(1), m.group(3)))
-        if d and not any(x.end == d.end for x in out):
-            out.append(d)
-    out += _shares(text, resolve)
-    return out
 
 
 def _shares(text: str, resolve: Callable[[str], Decimal | None] | None) -> list[Derived]:

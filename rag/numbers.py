@@ -20,10 +20,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from ingest.facts import UNIT_FACTOR
 from ingest.factstore import FactStore
-from ingest.keys import FigureKey, compatible, phrase_key
+from ingest.keys import LEVEL_MARK, FigureKey, compatible, norm, phrase_key
 from ingest.model import CheckedNumber, Fact, OcrDoubt
 from ingest.statements import NUMBER, Derived, Mention, Statement, derived_figures, mentions, statements
 
@@ -77,8 +78,18 @@ class KeyedFacts:
         items = frozenset(f.key.item for f in keyed if f.key and f.key.item)
         return cls(doc_id, title, kind, year, keyed, items, frozenset(_digits(d.text) for d in doubts))
 
+    @cached_property
+    def by_item(self) -> dict[str, list[Fact]]:
+        """The cells by normalised item name: a key's item must equal its cell's (ingest/keys.compatible)."""
+        out: dict[str, list[Fact]] = {}
+        for f in self.facts:
+            if f.key is not None:
+                out.setdefault(LEVEL_MARK.sub("", norm(f.key.item)), []).append(f)
+        return out
+
     def candidates(self, key: FigureKey) -> list[Fact]:
-        return [f for f in self.facts if f.key is not None and compatible(key, f.key)]
+        same = self.by_item.get(LEVEL_MARK.sub("", norm(key.item)), [])
+        return [f for f in same if f.key is not None and compatible(key, f.key)]
 
     def resolve(self, phrase: str) -> Decimal | None:
         """The amount (元) a named whole has in the tables, when every cell of its key agrees."""

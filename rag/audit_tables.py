@@ -1,0 +1,294 @@
+"""Checks of a report's tables: row sums (合计 = its component columns, however many), 类 = Σ款 = Σ项,
+the same item in two tables, empty tables without a note, and the standard tables of the report's kind.
+
+Differences of one unit in the last place are rounding (尾数误差): 提示, not 错误.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from ingest.facts import UNIT_FACTOR
+from ingest.keys import INCOME_SOURCES, LEVEL_MARK, SPEND_PARTS, fund_of, norm
+from ingest.model import Fact
+from rag.audit_model import Finding
+
+TOTAL_WORDS = ("合计", "小计", "本年支出合计", "本年收入合计", "总计")
+# columns a total is known to be made of: a row of only these is checked as a certain sum
+KNOWN_PARTS = (
+    set(SPEND_PARTS)
+    | set(INCOME_SOURCES)
+    | {
+        "人员经费",
+        "公用经费",
+        "一般公共预算",
+        "政府性基金预算",
+        "国有资本经营预算",
+        "一般公共预算财政拨款",
+        "政府性基金预算财政拨款",
+        "国有资本经营预算财政拨款",
+        "购置费",
+        "运行费",
+        "公务用车购置费",
+        "公务用车运行维护费",
+        "财政拨款收入",
+        "事业收入",
+        "其他收入",
+    }
+)
+NOT_A_PART = re.compile(r"%|％|比例|增减|增长|变动|上年|年初|预算数|决算数|执行|完成|占|编码|代码|行次|科目|项目$|名称")
+
+
+def _step(values: list[Decimal]) -> Decimal:
+    d = max((len(str(v).split(".")[1]) if "." in str(v) else 0) for v in values)
+    return Decimal(10) ** -d
+
+
+def _severity(diff: Decimal, step: Decimal, parts: int = 2) -> str:
+    """One unit in the last place per summed part can be rounding of its parts (尾数): 提示; more: 错误."""
+    return "info" if diff <= step * max(parts, 2) / 2 + Decimal("1e-9") else "error"
+
+
+def _split(column: str) -> tuple[str, str]:
+    parent, _, leaf = column.rpartition(" > ")
+    return parent, leaf
+
+
+def row_sum_findings(facts: list[Fact]) -> list[Finding]:
+    """合计 = the sum of the columns beside it under the same header (基本支出 + 项目支出 + 单位预留机动经费…).
+    A sum that differs is an 错误 when every column beside the total is a known part of it, else 提示."""
+    out: list[Finding] = []
+    rows: dict[tuple[str, str, str, int | None], dict[str, Fact]] = {}
+    for f in facts:
+        if f.flagged or not f.column or f.unit == "%":
+            continue
+        rows.setdefault((f.table_id, f.row_label, f.code, f.page), {})[f.column] = f
+    for (_, label, _code, _page), cols in rows.items():
+        for column, total in cols.items():
+            parent, leaf = _split(column)
+            if leaf not in TOTAL_WORDS:
+                continue
+            sibs = [
+                (lf, f)
+                for c, f in cols.items()
+                if c != column and _split(c)[0] == parent and (lf := _split(c)[1]) not in TOTAL_WORDS
+            ]
+            sibs = [(lf, f) for lf, f in sibs if not NOT_A_PART.search(lf)]
+            if len(sibs) < 2:
+                continue
+            values = [total.value] + [f.value for _, f in sibs]
+            s = sum((f.value for _, f in sibs), Decimal(0))
+            step = _step(values)
+            diff = abs(total.value - s)
+            # a cell printed with fewer decimals ("22,118,861" beside "86,959,408.34") hides up to half its unit
+            hidden = sum((_step([v]) / 2 for v in values), Decimal(0))
+            if diff <= step / 2 or (diff <= hidden and any(_step([v]) > step for v in values)):
+                continue
+            known = all(lf in KNOWN_PARTS for lf, _ in sibs)
+            severity = _severity(diff, step, len(sibs)) if known else "info"
+            names = "+".join(lf for lf, _ in sibs)
+            out.append(
+                Finding(
+                    "row_sum",
+                    severity,
+                    f"「{label}」{leaf}不等于各列之和（{names}）",
+                    f"{s}",
+                    f"{total.value}",
+                    total.page,
+                    total.table_title,
+                    total.source,
+                    cells=tuple(f"{lf} {f.value}" for lf, f in sibs),
+                    arithmetic=" + ".join(str(f.value) for _, f in sibs) + f" = {s}",
+                    why="" if known else f"不能确定「{names}」就是「{leaf}」的全部组成部分",
+                )
+            )
+    return out
+
+
+def code_sum_findings(facts: list[Fact]) -> list[Finding]:
+    """类 = Σ款, 款 = Σ项 by 科目编码, per table and column (a table continued on later pages is one table)."""
+    out: list[Finding] = []
+    groups: dict[tuple[str, str], dict[str, Fact]] = {}
+    dup: set[tuple[str, str, str]] = set()
+    for f in facts:
+        if f.flagged or not f.code or not f.column or not re.fullmatch(r"\d{3}(\d{2}){0,2}", f.code):
+            continue
+        g = groups.setdefault((f.table_id, f.column), {})
+        if f.code in g and g[f.code].value != f.value:
+            dup.add((f.table_id, f.column, f.code))  # one code twice with two values: the rows can't be summed
+        g.setdefault(f.code, f)
+    for (table, column), by_code in groups.items():
+        for code, parent in by_code.items():
+            if len(code) not in (3, 5):
+                continue
+            kids = [f for c, f in by_code.items() if len(c) == len(code) + 2 and c.startswith(code)]
+            if not kids:
+                continue
+            s = sum((k.value for k in kids), Decimal(0))
+            step = _step([parent.value] + [k.value for k in kids])
+            diff = abs(parent.value - s)
+            if diff > step / 2:
+                level = "类" if len(code) == 3 else "款"
+                unsure = any(t == table and col == column for t, col, _ in dup)
+                out.append(
+                    Finding(
+                        "code_sum",
+                        "info" if unsure else _severity(diff, step, len(kids)),
+                        f"{code} {parent.row_label}（{level}）的「{column}」不等于下级科目之和",
+                        f"{s}",
+                        f"{parent.value}",
+                        parent.page,
+                        parent.table_title,
+                        parent.source,
+                        cells=tuple(f"{k.code} {k.row_label} {k.value}（第{k.page}页）" for k in kids),
+                        arithmetic=" + ".join(str(k.value) for k in kids) + f" = {s}",
+                        why="同一科目编码在表中出现两次，数值不同" if unsure else "",
+                    )
+                )
+    return out
+
+
+def _label_key(label: str) -> str:
+    """A row label in the normal form of ingest/keys.py, without year and verbs."""
+    label = LEVEL_MARK.sub("", norm(label))
+    label = re.sub(r"^20\d\d年度?", "", label)
+    return re.sub(r"决算数?为?$|为$", "", label)
+
+
+TOTAL_COLUMNS = {"合计", "本年支出合计", "决算数", "支出决算数", "小计", "金额", "预算数", "总计"}
+NOT_COMPARABLE_TABLES = re.compile(r"基本支出|三公|项目支出|经济分类|绩效|机关运行")
+GENERIC_ROWS = re.compile(r"合计|总计|小计|结转|结余|^其中")
+
+
+def cross_table_findings(facts: list[Fact]) -> list[Finding]:
+    """The same 功能分类 item (a 支出 row) in two tables of one report that count the same money (all funds,
+    财政拨款, or one fund), with different totals: 科学技术支出 in 收入支出决算总表 and in 支出决算表."""
+    out: list[Finding] = []
+    groups: dict[tuple[str, str], dict[str, Fact]] = {}
+    for f in facts:
+        leaf = f.column.split(" > ")[-1] if f.column else ""
+        label = _label_key(f.row_label)
+        if f.flagged or leaf not in TOTAL_COLUMNS or not label.endswith("支出") or GENERIC_ROWS.search(label):
+            continue
+        if NOT_COMPARABLE_TABLES.search(f.table_title) or ("收入" in f.table_title and "支出" not in f.table_title):
+            continue
+        groups.setdefault((fund_of(f.table_title) or "全部", label), {}).setdefault(f.table_id, f)
+    for (_, label), by_table in groups.items():
+        first, *others = by_table.values()
+        for other in others:
+            if first.value_yuan is None or other.value_yuan is None:
+                continue
+            step = max(_step([first.value, other.value]) * UNIT_FACTOR.get(first.unit, Decimal(1)), Decimal("0.01"))
+            diff = abs(first.value_yuan - other.value_yuan)
+            if diff > step / 2:
+                out.append(
+                    Finding(
+                        "cross_table",
+                        _severity(diff, step),
+                        f"「{label}」在两张表中金额不同：{first.table_title}为{first.value}{first.unit}",
+                        f"{first.value}{first.unit}",
+                        f"{other.value}{other.unit}（{other.table_title}）",
+                        other.page,
+                        other.table_title,
+                        other.source,
+                        cells=(
+                            f"{first.table_title}「{first.row_label}」{first.value}{first.unit}（第{first.page}页）",
+                            f"{other.table_title}「{other.row_label}」{other.value}{other.unit}（第{other.page}页）",
+                        ),
+                    )
+                )
+    return out
+
+
+# ---------------------------------------------------------------------------------------- presence
+# the standard tables of a department's 决算 and 预算 (names vary by province; each a pattern over the title)
+STANDARD = {
+    "决算": (
+        ("收入支出决算总表", r"^(?!.*财政拨款).*收入支出决算总表"),
+        ("收入决算表", r"^(?!.*(?:支出|财政拨款)).*收入决算表"),
+        ("支出决算表", r"^(?!.*(?:收入|财政拨款|基本支出|三公|项目支出)).*支出决算表"),
+        ("财政拨款收入支出决算总表", r"财政拨款收入支出决算总表"),
+        ("一般公共预算财政拨款支出决算表", r"一般公共预算财政拨款支出决算表"),
+        ("一般公共预算财政拨款基本支出决算(明细)表", r"基本支出决算(?:明细)?表"),
+        ("政府性基金预算财政拨款收入支出决算表", r"政府性基金"),
+        ("国有资本经营预算财政拨款支出决算表", r"国有资本经营"),
+        ("“三公”经费支出决算表", r"三公"),
+    ),
+}
+ABSENCE_NOTE = re.compile(
+    r"无数据|空表|没有(?:使用|安排)?[^。；，]{0,20}(?:收入|支出|收支|经费)|无[^。；，]{0,12}(?:收入|支出|收支)|不涉及"
+)
+
+
+def missing_table_findings(titles: list[str], text: str, kind: str) -> tuple[list[Finding], str]:
+    """The standard tables of the report's kind that are not in it; ("", reason) when it can't be told."""
+    standard = STANDARD.get(kind)
+    if not standard:
+        return [], f"没有{kind or '此类报告'}的标准报表清单"
+    flat = [re.sub(r"[\s“”\"]", "", t) for t in titles]
+    present = [name for name, pat in standard if any(re.search(pat, t) for t in flat)]
+    if len(present) < len(standard) - 3:
+        return [], f"只读出{len(present)}张标准报表，表格可能未读出，不判断缺表"
+    out = []
+    for name, pat in standard:
+        if name in present:
+            continue
+        said = [m.group(0) for m in re.finditer(r"[^。\n]{0,60}" + pat + r"[^。\n]{0,60}", text)]
+        explained = any(ABSENCE_NOTE.search(s) for s in said)
+        out.append(
+            Finding(
+                "missing_table",
+                "info" if explained else "error",
+                f"缺少标准报表「{name}」",
+                name,
+                "（未见此表）",
+                None,
+                "",
+                (said[0] if said else "")[:300],
+                why="正文说明了没有这类收支，可能是按规定不公开空表" if explained else "",
+                fix=f"补上「{name}」（无数据时公开空表并注明）",
+            )
+        )
+    return out, ""
+
+
+EMPTY_NOTE = re.compile(
+    r"无数据|空表|无发生|未发生|无收支|无(?:此|相关)|没有|不涉及|未发生|无[^，。；]{0,10}(?:收入|支出|经费)"
+)
+
+
+def empty_table_findings(tables: list[dict], text: str) -> list[Finding]:
+    """A table with no figure in it and no note ("本表无数据", "本部门没有…") in the table or near its title
+    in the text; or whose note names another kind of money (a 政府性基金 table noting 国有资本经营)."""
+    out: list[Finding] = []
+    for t in tables:
+        cells = [c for r in t["rows"] for c in r]
+        numbers = [c for c in cells if re.fullmatch(r"-?[\d,]+(?:\.\d+)?", c.strip() or "x")]
+        if not t["rows"] or any(re.sub(r"[0.,\-]", "", c) for c in numbers):
+            continue
+        if any(not re.fullmatch(r"[\d,.\-—\s]*", c) and len(c) > 25 for c in cells):
+            continue  # a table of text (a narrative row), not a table of figures
+        notes = [c for c in cells + [t["title"]] if EMPTY_NOTE.search(c)]
+        title = re.sub(r"\s", "", t["title"])
+        flat = re.sub(r"[ \t]", "", text)
+        near = [flat[m.start() : m.end() + 600] for m in re.finditer(re.escape(title), flat)]
+        notes += [s for s in near if EMPTY_NOTE.search(s)]
+        fund = fund_of(title)
+        other = [n for n in notes if fund and fund_of(n) and fund_of(n) != fund]
+        if notes and not other:
+            continue
+        out.append(
+            Finding(
+                "empty_table",
+                "info" if other else "error",
+                f"空表「{t['title']}」" + ("的说明讲的是另一类资金" if other else "没有说明（如“本表无数据”）"),
+                "注明本表为空的原因",
+                other[0][:80] if other else "（无说明）",
+                t.get("page"),
+                t["title"],
+                " ".join(" ".join(r) for r in t["rows"][:3])[:300],
+                why="说明可能指本表" if other else "",
+            )
+        )
+    return out

@@ -1,0 +1,403 @@
+"""Checks of a report's running text: rates against their amounts, direction words against numbers,
+zero totals, parts against wholes, year references and placeholders.
+
+Every check reads sentences through ingest/statements.py (figures with roles); a relation is an 错误 only
+when every role it needs was read in its own sentence — else 提示, saying what is unsure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+from ingest.facts import UNIT_FACTOR
+from ingest.model import Chunk
+from ingest.statements import Derived, Figure, derived_figures, read_figures, sentence_spans
+from rag.audit_model import Finding
+
+MESSAGES = {
+    "budget_change": "增减比例与两个年度的金额不符",
+    "growth_rate": "增幅与金额不符",
+    "execution_rate": "完成预算比例（执行率）与金额不符",
+    "share": "占比与金额不符",
+}
+OPPOSITE = {
+    "增加": "减少",
+    "增长": "下降",
+    "减少": "增加",
+    "下降": "增长",
+    "上升": "下降",
+    "提高": "降低",
+    "降低": "提高",
+}
+
+
+def _text_chunks(chunks: Iterable[Chunk]) -> list[Chunk]:
+    return [c for c in chunks if c.kind == "text"]
+
+
+def _pct(v: Decimal, decimals: int) -> str:
+    return f"{v:.{decimals}f}%"
+
+
+def _rate_finding(c: Chunk, d: Derived) -> Finding:
+    computed = d.computed
+    shown = _pct(abs(computed), max(d.decimals, 2) if d.status == "mismatch" else d.decimals)
+    word = re.search(r"(增加|增长|减少|下降|上升|提高|降低)[^\d%]{0,4}" + re.escape(str(d.stated)) + "%", d.quote)
+    expected = shown
+    fix = ""
+    if word and computed < 0:  # the amounts move the other way: "增加17.62%" where they fell by 91.11%
+        expected = f"{OPPOSITE.get(word.group(1), '')}{shown}"
+        fix = d.quote.replace(word.group(0), expected, 1)
+    elif word:
+        fix = d.quote.replace(word.group(0), word.group(0).replace(f"{d.stated}%", shown), 1)
+    severity = "error" if d.status == "mismatch" and d.certain else "info"
+    why = (
+        d.why if d.status == "mismatch" and not d.certain else "差在末位，可能是尾数" if d.status == "rounding" else ""
+    )
+    return Finding(
+        d.kind,
+        severity,
+        f"{MESSAGES[d.kind]}：按金额计算应为{expected}，文中为{d.stated}%",
+        expected,
+        f"{d.stated}%",
+        c.page,
+        c.section,
+        d.quote[:300],
+        cells=d.inputs,
+        arithmetic=d.how,
+        fix=fix[:300],
+        why=why,
+    )
+
+
+def rate_findings(chunks: list[Chunk], resolve: Callable[[str], Decimal | None] | None) -> list[Finding]:
+    """Growth rates, A→B changes, execution rates and shares recomputed from the amounts they refer to."""
+    out: list[Finding] = []
+    for c in _text_chunks(chunks):
+        for d in derived_figures(c.text, resolve):
+            if d.status != "verified":
+                out.append(_rate_finding(c, d))
+    return out
+
+
+# ---------------------------------------------------------------------------------------- direction
+DIRECTION = re.compile(
+    r"(决算|实际|执行)数?(?:比|较)?(?:年初|全年|调整后?)?(?:预算)?数?(大于|小于|高于|低于|超过|少于|多于|等于)"
+    r"(?:年初|全年|调整后?)?预算"
+)
+MORE = ("大于", "高于", "超过", "多于")
+
+
+def _half(f: Figure) -> Decimal:
+    return f.mention.half_step_yuan()
+
+
+def _sentences(c: Chunk) -> list[tuple[int, str, list[Figure]]]:
+    figs = read_figures(c.text)
+    out = []
+    for i, (a, b) in enumerate(sentence_spans(c.text)):
+        out.append((i, re.sub(r"\s+", "", c.text[a:b]), [f for f in figs if f.sentence == i]))
+    return out
+
+
+def direction_findings(chunks: list[Chunk]) -> list[Finding]:
+    """ "决算数大于年初预算数" against the 预算 and 决算 amounts the paragraph gives the same item; "比上年
+    增加C" against the two years' amounts of its sentence."""
+    out: list[Finding] = []
+    for c in _text_chunks(chunks):
+        sents = _sentences(c)
+        for i, sentence, figs in sents:
+            m = DIRECTION.search(sentence)
+            if m:
+                # the amounts of this sentence, or the sentence before (the "主要原因" sentence follows them)
+                pool = figs if any(f.role == "预算" for f in figs) else (sents[i - 1][2] if i else [])
+                budgets = [f for f in pool if f.role in ("预算", "调整预算")]
+                actuals = [f for f in pool if f.role in ("决算", "执行数")]
+                # one 预算 and one 决算 in reach: no other item's amounts to mistake them for
+                budget = budgets[0] if len(budgets) == 1 else None
+                actual = actuals[0] if len(actuals) == 1 else None
+                if budget is not None and actual is not None and budget.mention.yuan is not None:
+                    a, b = actual.mention.yuan, budget.mention.yuan
+                    assert a is not None
+                    tol = _half(actual) + _half(budget)
+                    word = m.group(2)
+                    wrong = (
+                        (word in MORE and a < b - tol)
+                        or (word in ("小于", "低于", "少于") and a > b + tol)
+                        or (word == "等于" and abs(a - b) > tol)
+                    )
+                    if wrong:
+                        right = "小于" if a < b else "大于" if a > b else "等于"
+                        quote = (sents[i - 1][1] if pool is not figs and i else "") + sentence
+                        out.append(
+                            Finding(
+                                "direction",
+                                "error",
+                                f"方向与数字不符：文中说决算数「{word}」预算数，"
+                                f"但决算{actual.mention.text}{'<' if a < b else '>'}预算{budget.mention.text}",
+                                right,
+                                word,
+                                c.page,
+                                c.section,
+                                quote[:300],
+                                cells=(f"预算 {budget.mention.text}", f"决算 {actual.mention.text}"),
+                                arithmetic=f"{actual.mention.text} − {budget.mention.text}",
+                                fix=sentence.replace(m.group(2), right, 1)[:300],
+                            )
+                        )
+            out += _change_direction(c, sentence, figs)
+    return out
+
+
+def _change_direction(c: Chunk, sentence: str, figs: list[Figure]) -> list[Finding]:
+    """ "本年B，上年P，增加C" with B < P; "0万元，比上年增加N万元"; "持平" beside two different amounts."""
+    out: list[Finding] = []
+    for k, f in enumerate(figs):
+        if f.role != "变动额" or f.mention.yuan is None or not f.mention.yuan:
+            continue
+        before = [g for g in figs[:k] if g.level and g.mention.yuan is not None]
+        prior = next((g for g in reversed(before) if g.role == "上年"), None)
+        current = next((g for g in reversed(before) if g.role != "上年"), None)
+        if current is None:
+            continue
+        cur = current.mention.yuan
+        assert cur is not None
+        if prior is not None and prior.mention.yuan is not None:
+            diff = cur - prior.mention.yuan
+            tol = _half(current) + _half(prior) + _half(f)
+            if abs(diff) > tol and (diff > 0) != (f.direction > 0):
+                out.append(
+                    Finding(
+                        "direction",
+                        "error",
+                        f"增减方向与金额不符：{current.mention.text}比{prior.mention.text}"
+                        f"{'多' if diff > 0 else '少'}，文中却说{'增加' if f.direction > 0 else '减少'}",
+                        "增加" if diff > 0 else "减少",
+                        "增加" if f.direction > 0 else "减少",
+                        c.page,
+                        c.section,
+                        sentence[:300],
+                        cells=(current.mention.text, prior.mention.text, f.mention.text),
+                        arithmetic=f"{current.mention.text} − {prior.mention.text}",
+                    )
+                )
+            continue
+        if cur == 0 and f.direction > 0 and current.role in ("本年", "决算"):
+            out.append(
+                Finding(
+                    "zero_total",
+                    "error",
+                    f"金额为0却说比上年增加{f.mention.text}：上年数将为负数",
+                    f"0万元则应为减少，或金额不应为0（上年{f.mention.text}以上）",
+                    f"{current.mention.text}，增加{f.mention.text}",
+                    c.page,
+                    c.section,
+                    sentence[:300],
+                    cells=(current.mention.text, f.mention.text),
+                    arithmetic=f"{current.mention.text} − {f.mention.text} < 0",
+                )
+            )
+    if "持平" in sentence and not re.search(r"基本持平|大致持平|略", sentence):
+        changes = [f for f in figs if f.role == "变动额" and f.mention.yuan]
+        if changes:
+            f = changes[0]
+            out.append(
+                Finding(
+                    "direction",
+                    "info",
+                    f"文中说「持平」，同一句又有变动额{f.mention.text}",
+                    "持平则变动额为0",
+                    f.mention.text,
+                    c.page,
+                    c.section,
+                    sentence[:300],
+                    cells=(f.mention.text,),
+                    why="「持平」与变动额可能说的是不同项目",
+                )
+            )
+    return out
+
+
+# ---------------------------------------------------------------------------------------- parts
+COMPLEMENTS = ({"税收收入", "非税收入"}, {"人员经费", "公用经费"})
+
+
+def _item(clause: str) -> str:
+    clause = re.sub(r"^(?:其中|分别为|包括)[：:]?", "", clause)
+    return re.sub(r"(?:为|是|共|合计|计)$", "", re.sub(r"20\d\d年度?", "", clause))
+
+
+def _in_brackets(text: str, at: int) -> bool:
+    head = text[:at]
+    return head.count("（") + head.count("(") > head.count("）") + head.count(")")
+
+
+def parts_findings(chunks: list[Chunk]) -> list[Finding]:
+    """ "合计W，其中：A，占a%；B，占b%…": parts above the whole, or a list whose shares make 100% (a full
+    list) or that is a known pair (税收+非税, 人员经费+公用经费) not summing to the whole; shares over 100%."""
+    out: list[Finding] = []
+    for c in _text_chunks(chunks):
+        for _, sentence, figs in _sentences(c):
+            if "其中" not in sentence or sentence.count("其中") > 1:
+                continue
+            at = sentence.index("其中")
+            money = [f for f in figs if f.mention.unit != "%"]
+            pre = [f for f in money if sentence.find(re.sub(r"\s", "", f.mention.text)) < at]
+            if not pre or not pre[-1].level:
+                continue
+            whole = pre[-1]
+            # figures in brackets break a part down further ("本金A（一般债券B，专项债券C）"): not parts
+            parts = [f for f in money[len(pre) :] if f.level and not _in_brackets(c.text, f.mention.start)]
+            if len(parts) < 2 or any(f.role == "变动额" for f in money[len(pre) :]) or whole.mention.yuan is None:
+                continue
+            if len({p.mention.unit for p in parts} | {whole.mention.unit}) > 1 or re.search(r"占[^%]{2,}的", sentence):
+                continue
+            shares = [f for f in figs if f.role == "占比"]
+            total = sum((p.mention.yuan or Decimal(0) for p in parts), Decimal(0))
+            tol = sum((_half(p) for p in parts), _half(whole))
+            w = whole.mention.yuan
+            names = {_item(p.clause) for p in parts}
+            full = len(shares) == len(parts) and abs(sum((s.mention.value for s in shares), Decimal(0)) - 100) <= 1
+            pair = any(names == pair for pair in COMPLEMENTS)
+            unit = whole.mention.unit
+            shown = _plain(total / UNIT_FACTOR[unit])
+            arithmetic = " + ".join(re.sub(r"\s", "", p.mention.text) for p in parts) + f" = {shown}{unit}"
+            if total > w + tol or (full or pair) and abs(total - w) > tol:
+                out.append(
+                    Finding(
+                        "parts_whole",
+                        "error",
+                        f"分项之和与总数不符：{arithmetic}，总数为{whole.mention.text}",
+                        whole.mention.text,
+                        f"{shown}{unit}",
+                        c.page,
+                        c.section,
+                        sentence[:300],
+                        cells=tuple(p.mention.text for p in [whole, *parts]),
+                        arithmetic=arithmetic,
+                    )
+                )
+            if len(shares) >= 2 and not re.search(r"占[^%，,；;]{2,}的", sentence):
+                s = sum((x.mention.value for x in shares), Decimal(0))
+                if s > 100 + Decimal("0.05") * len(shares) + Decimal("0.01"):
+                    out.append(
+                        Finding(
+                            "parts_whole",
+                            "error",
+                            f"分项占比之和为{s}%，超过100%",
+                            "≤100%",
+                            f"{s}%",
+                            c.page,
+                            c.section,
+                            sentence[:300],
+                            cells=tuple(x.mention.text for x in shares),
+                            arithmetic=" + ".join(x.mention.text for x in shares) + f" = {s}%",
+                        )
+                    )
+    return out
+
+
+# ---------------------------------------------------------------------------------------- years, placeholders
+PLACEHOLDER = re.compile(r"(?<![A-Za-z])(?:XX+|xx+)(?![A-Za-z])|×{2,}|待填写|待补充|某某|＊{2,}|\*{3,}")
+BAD_YEAR = re.compile(r"(?<![\d.])(20\d{3})年")
+HEADING_YEAR = re.compile(r"(20\d\d)年度?(?:部门|单位)(决算|预算)(?:情况说明|公开|报告)?$")
+YEAR_END = re.compile(r"截[至止](20\d\d)年(?:12月31日|末|底)")
+COMPARED_BUDGET = re.compile(r"(?:比|较)(20\d\d)年(?:年初)?预算")
+
+
+def _finding(kind: str, message: str, expected: str, found: str, c: Chunk, quote: str, fix: str = "") -> Finding:
+    return Finding(kind, "error", message, expected, found, c.page, c.section, quote[:300], fix=fix[:300])
+
+
+def year_findings(chunks: list[Chunk], year: int | None, stage: str) -> list[Finding]:
+    """A year the report is not about: "20201年"; a heading "2023年度部门决算…" in a 2024 决算; assets "截至
+    2023年12月31日" in a 2024 决算; "比2026年预算" in a 2026 budget."""
+    out: list[Finding] = []
+    for c in chunks:
+        text = c.text
+        for m in BAD_YEAR.finditer(text):
+            out.append(
+                _finding("year_ref", f"年份「{m.group(1)}」有误（五位数）", "四位年份", m.group(0), c, _around(text, m))
+            )
+        if year is None or c.kind != "text":
+            continue
+        for line in [c.section.split(" > ")[-1], *text.split("\n")]:
+            h = HEADING_YEAR.search(re.sub(r"\s", "", line))
+            if h and len(re.sub(r"\s", "", line)) <= 30 and h.group(2) == stage and int(h.group(1)) != year:
+                found = re.sub(r"\s", "", line)
+                out.append(
+                    _finding(
+                        "year_ref",
+                        f"标题年份不是本报告的年度（{year}年）",
+                        f"{year}年",
+                        f"{h.group(1)}年",
+                        c,
+                        found,
+                        found.replace(h.group(1), str(year), 1),
+                    )
+                )
+        if stage == "决算":
+            for m in YEAR_END.finditer(text):
+                if int(m.group(1)) != year:
+                    out.append(
+                        _finding(
+                            "year_ref",
+                            f"{year}年决算的年末日期写成了{m.group(1)}年",
+                            f"截至{year}年",
+                            m.group(0),
+                            c,
+                            _around(text, m),
+                        )
+                    )
+        if stage == "预算":
+            for m in COMPARED_BUDGET.finditer(text):
+                if int(m.group(1)) >= year:
+                    out.append(
+                        _finding(
+                            "year_ref",
+                            f"{year}年预算与「{m.group(1)}年预算」相比：比较的应是上年",
+                            f"比{year - 1}年",
+                            m.group(0),
+                            c,
+                            _around(text, m),
+                        )
+                    )
+    return _unique(out)
+
+
+def placeholder_findings(chunks: list[Chunk]) -> list[Finding]:
+    out: list[Finding] = []
+    for c in chunks:
+        for m in PLACEHOLDER.finditer(c.text):
+            out.append(
+                _finding(
+                    "placeholder",
+                    f"正文留有占位符「{m.group(0)}」",
+                    "实际名称或数字",
+                    m.group(0),
+                    c,
+                    _around(c.text, m),
+                )
+            )
+    return _unique(out)
+
+
+def _plain(v: Decimal) -> str:
+    s = f"{v.quantize(Decimal('0.01')):f}"
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def _around(text: str, m: re.Match[str], width: int = 40) -> str:
+    return re.sub(r"\s+", "", text[max(0, m.start() - width) : m.end() + width])
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    seen, out = set(), []
+    for f in findings:
+        k = (f.kind, f.found, f.quote)
+        if k not in seen:
+            seen.add(k)
+            out.append(f)
+    return out
