@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ingest.keys import LEVEL_MARK, norm
+from ingest.keys import LEVEL_MARK, norm, stage_only
 from ingest.model import Chunk
 from ingest.pipeline import Store
+from ingest.statements import Statement, statements
 from rag.audit_model import KIND_LABELS, SEVERITY_LABELS, Finding
 from rag.audit_tables import (
     code_sum_findings,
@@ -40,7 +41,7 @@ CHECKS = {
     "direction": "增减方向与数字、零值与增减",
     "parts": "分项与总数",
     "narrative_table": "正文金额与表格",
-    "two_amounts": "同一项的两个数",
+    "two_amounts": "同一项的两个数、同一数字两处不同",
     "row_sum": "表内行合计",
     "code_sum": "科目汇总（类=Σ款=Σ项）",
     "cross_table": "表与表之间",
@@ -171,6 +172,50 @@ def _two_amounts(chunks: list[Chunk]) -> list[Finding]:
     return out
 
 
+OTHER_PERIOD = re.compile(r"上年|去年|同期|上一年|以前年度|年初结转|20\d\d年")
+
+
+def _same_figure(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
+    """One keyed figure stated in two places of the text with two values ("一般公共预算财政拨款支出6,270.96万元"
+    in one section, "…6,207.96万元" in another). An 错误 when both name it with the same words; else 提示."""
+    out: list[Finding] = []
+    seen: dict[object, tuple[Statement, Chunk]] = {}
+    for c in chunks:
+        if c.kind != "text":
+            continue
+        for st in statements(c.text, kf.kind, kf.items, c.section, kf.year):
+            m = st.mention
+            phrase = norm(st.phrase)
+            if st.key is None or st.kind != "level" or m.yuan is None or len(phrase) < 6 or OTHER_PERIOD.search(phrase):
+                continue
+            if st.key.stage not in ("", "预算", "决算", "执行") or stage_only(st.phrase):
+                continue
+            if st.key not in seen:
+                seen[st.key] = (st, c)
+                continue
+            first, fc = seen[st.key]
+            fm = first.mention
+            assert fm.yuan is not None
+            if abs(fm.yuan - m.yuan) <= max(fm.half_step_yuan(), m.half_step_yuan()) * 2:
+                continue
+            same_words = norm(first.phrase) == phrase
+            out.append(
+                Finding(
+                    "same_figure",
+                    "error" if same_words else "info",
+                    f"同一数字两处不同：「{st.key.describe()}」第{fc.page or '?'}页为{fm.text}，此处为{m.text}",
+                    fm.text,
+                    m.text,
+                    c.page,
+                    c.section,
+                    _sentence_of(c.text, m.text),
+                    cells=(f"{_sentence_of(fc.text, fm.text)}（第{fc.page or '?'}页）",),
+                    why="" if same_words else "两处说法不完全相同，可能是不同口径",
+                )
+            )
+    return out
+
+
 def audit_report(store: Store, doc_id: str) -> AuditResult:
     """Every check of one report, with which ran and which could not."""
     meta = {r["doc_id"]: r for r in store.catalog.reports()}
@@ -203,7 +248,7 @@ def audit_report(store: Store, doc_id: str) -> AuditResult:
         no_tables if has_text else no_text,
         lambda: _narrative_table(chunks, kf),
     )
-    run("two_amounts", has_text, no_text, lambda: _two_amounts(chunks))
+    run("two_amounts", has_text, no_text, lambda: _two_amounts(chunks) + _same_figure(chunks, kf))
     run("row_sum", bool(facts), no_tables, lambda: row_sum_findings(facts))
     run("code_sum", any(f.code for f in facts), "表格没有科目编码", lambda: code_sum_findings(facts))
     run("cross_table", len(tables) > 1, "少于两张表", lambda: cross_table_findings(facts))

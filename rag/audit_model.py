@@ -38,6 +38,7 @@ KIND_LABELS = {
     "narrative_table": "文字与表格",
     "unit_slip": "计量单位",
     "two_amounts": "同一项两个数",
+    "same_figure": "同一数字两处不同",
     "cross_table": "表与表之间",
     "year_ref": "年份",
     "empty_table": "空表",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from decimal import Decimal
 
 from ingest.facts import UNIT_FACTOR
@@ -41,7 +42,20 @@ def _pct(v: Decimal, decimals: int) -> str:
     return f"{v:.{decimals}f}%"
 
 
+def _short_quote(d: Derived) -> str:
+    """The list item ("；" segment) of a long sentence holding the rate, with those before it up to its amounts."""
+    parts = re.split(r"(?<=[；;])", d.quote)
+    at = next((i for i, p in enumerate(parts) if f"{d.stated}%" in p), None)
+    if at is None:
+        return d.quote
+    start = at
+    while start > 0 and not all(x in "".join(parts[start : at + 1]) for x in d.inputs):
+        start -= 1
+    return "".join(parts[start : at + 1])
+
+
 def _rate_finding(c: Chunk, d: Derived) -> Finding:
+    d = replace(d, quote=_short_quote(d))
     computed = d.computed
     shown = _pct(abs(computed), max(d.decimals, 2) if d.status == "mismatch" else d.decimals)
     word = re.search(r"(增加|增长|减少|下降|上升|提高|降低)[^\d%]{0,4}" + re.escape(str(d.stated)) + "%", d.quote)
@@ -199,8 +213,9 @@ def _change_direction(c: Chunk, sentence: str, figs: list[Figure]) -> list[Findi
                     arithmetic=f"{current.mention.text} − {f.mention.text} < 0",
                 )
             )
-    if "持平" in sentence and not re.search(r"基本持平|大致持平|略", sentence):
-        changes = [f for f in figs if f.role == "变动额" and f.mention.yuan]
+    flat_in = {i for i, part in enumerate(re.split(r"[；;]", sentence)) if re.search(r"(?<!基本)(?<!大致)持平", part)}
+    if flat_in:
+        changes = [f for f in figs if f.role == "变动额" and f.mention.yuan and f.segment in flat_in]
         if changes:
             f = changes[0]
             out.append(
@@ -234,23 +249,94 @@ def _in_brackets(text: str, at: int) -> bool:
     return head.count("（") + head.count("(") > head.count("）") + head.count(")")
 
 
+LIST_WORD = re.compile(r"其中|包括")
+
+
+def _list_parts(raw: str, base: int, figs: list[Figure]) -> tuple[Figure, list[Figure]] | None:
+    """The whole before "其中/包括" and its parts: the amounts of the list, each "；" item's up to a nested
+    "其中" or bracket (a part broken down further: "本金A（一般债券B，专项债券C）")."""
+    m = LIST_WORD.search(raw)
+    if m is None:
+        return None
+    at = base + m.start()
+    money = [f for f in figs if f.mention.unit != "%"]
+    pre = [f for f in money if f.mention.start < at]
+    if not pre or not pre[-1].level or pre[-1].role == "上年":
+        return None
+    parts: list[Figure] = []
+    closed: set[int] = set()
+    for f in money[len(pre) :]:
+        local = f.mention.start - base
+        seg_start = max(raw.rfind("；", 0, local), raw.rfind(";", 0, local), m.end() - 1)
+        if LIST_WORD.search(raw, seg_start + 1, local) or _in_brackets(raw, local):
+            closed.add(f.segment)
+        if f.segment in closed or not f.level or f.role == "上年":
+            continue
+        parts.append(f)
+    return pre[-1], parts
+
+
+BALANCE = re.compile(r"(?:当年|本年)?收支(?:相抵后?)?结余(?:为)?$|当年结余(?:为)?$")
+
+
+def _balance(c: Chunk, figs: list[Figure], spans: list[tuple[int, int]]) -> list[Finding]:
+    """ "社会保险基金收入A…。…社会保险基金支出B…。当年收支结余C": C = A − B, when the 收入 and 支出 name the
+    same fund (their clauses equal but for 收入/支出) within the three sentences before."""
+    out: list[Finding] = []
+    for k, f in enumerate(figs):
+        if f.mention.unit == "%" or not BALANCE.search(f.clause) or f.mention.yuan is None:
+            continue
+        near = [g for g in figs[:k] if g.sentence >= f.sentence - 3 and g.level and g.mention.unit == f.mention.unit]
+        income = next((g for g in reversed(near) if g.clause.endswith("收入")), None)
+        spend = next((g for g in reversed(near) if g.clause.endswith("支出")), None)
+        if income is None or spend is None or income.clause[:-2] != spend.clause[:-2] or len(income.clause) < 4:
+            continue
+        a, b, r = income.mention.yuan, spend.mention.yuan, f.mention.yuan
+        assert a is not None and b is not None
+        if abs((a - b) - r) <= _half(income) + _half(spend) + _half(f):
+            continue
+        unit = f.mention.unit
+        diff = _plain((a - b) / UNIT_FACTOR[unit])
+        arithmetic = f"{_compact_text(income)} − {_compact_text(spend)} = {diff}{unit}"
+        out.append(
+            Finding(
+                "parts_whole",
+                "error",
+                f"结余与收入、支出不符：{arithmetic}，文中结余为{f.mention.text}",
+                f"{diff}{unit}",
+                _compact_text(f),
+                c.page,
+                c.section,
+                re.sub(r"\s+", "", c.text[spans[income.sentence][0] : spans[f.sentence][1]])[:300],
+                cells=(income.mention.text, spend.mention.text, f.mention.text),
+                arithmetic=arithmetic,
+            )
+        )
+    return out
+
+
+def _compact_text(f: Figure) -> str:
+    return re.sub(r"\s+", "", f.mention.text)
+
+
 def parts_findings(chunks: list[Chunk]) -> list[Finding]:
     """ "合计W，其中：A，占a%；B，占b%…": parts above the whole, or a list whose shares make 100% (a full
-    list) or that is a known pair (税收+非税, 人员经费+公用经费) not summing to the whole; shares over 100%."""
+    list) or that is a known pair (税收+非税, 人员经费+公用经费) not summing to the whole; shares over 100%;
+    "收入A…支出B…当年收支结余C" with C ≠ A − B."""
     out: list[Finding] = []
     for c in _text_chunks(chunks):
-        for _, sentence, figs in _sentences(c):
-            if "其中" not in sentence or sentence.count("其中") > 1:
+        figs_all = read_figures(c.text)
+        spans = sentence_spans(c.text)
+        out += _balance(c, figs_all, spans)
+        for i, (a, b) in enumerate(spans):
+            raw = c.text[a:b]
+            sentence = re.sub(r"\s+", "", raw)
+            figs = [f for f in figs_all if f.sentence == i]
+            found = _list_parts(raw, a, figs)
+            if found is None:
                 continue
-            at = sentence.index("其中")
-            money = [f for f in figs if f.mention.unit != "%"]
-            pre = [f for f in money if sentence.find(re.sub(r"\s", "", f.mention.text)) < at]
-            if not pre or not pre[-1].level:
-                continue
-            whole = pre[-1]
-            # figures in brackets break a part down further ("本金A（一般债券B，专项债券C）"): not parts
-            parts = [f for f in money[len(pre) :] if f.level and not _in_brackets(c.text, f.mention.start)]
-            if len(parts) < 2 or any(f.role == "变动额" for f in money[len(pre) :]) or whole.mention.yuan is None:
+            whole, parts = found
+            if len(parts) < 2 or whole.mention.yuan is None:
                 continue
             if len({p.mention.unit for p in parts} | {whole.mention.unit}) > 1 or re.search(r"占[^%]{2,}的", sentence):
                 continue
@@ -302,7 +388,7 @@ def parts_findings(chunks: list[Chunk]) -> list[Finding]:
 # ---------------------------------------------------------------------------------------- years, placeholders
 PLACEHOLDER = re.compile(r"(?<![A-Za-z])(?:XX+|xx+)(?![A-Za-z])|×{2,}|待填写|待补充|某某|＊{2,}|\*{3,}")
 BAD_YEAR = re.compile(r"(?<![\d.])(20\d{3})年")
-HEADING_YEAR = re.compile(r"(20\d\d)年度?(?:部门|单位)(决算|预算)(?:情况说明|公开|报告)?$")
+HEADING_YEAR = re.compile(r"(20\d\d)年度?(?:部门|单位)(决算|预算)(?:情况说明|公开|报告|表|编制说明)?$")
 YEAR_END = re.compile(r"截[至止](20\d\d)年(?:12月31日|末|底)")
 COMPARED_BUDGET = re.compile(r"(?:比|较)(20\d\d)年(?:年初)?预算")
 
@@ -325,7 +411,9 @@ def year_findings(chunks: list[Chunk], year: int | None, stage: str) -> list[Fin
             continue
         for line in [c.section.split(" > ")[-1], *text.split("\n")]:
             h = HEADING_YEAR.search(re.sub(r"\s", "", line))
-            if h and len(re.sub(r"\s", "", line)) <= 30 and h.group(2) == stage and int(h.group(1)) != year:
+            flat = re.sub(r"\s", "", line)
+            heading = len(flat) <= 60 and not re.search(r"[，,。；;]", flat)
+            if h and heading and h.group(2) == stage and int(h.group(1)) != year:
                 found = re.sub(r"\s", "", line)
                 out.append(
                     _finding(
