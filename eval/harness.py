@@ -23,6 +23,7 @@ class Outcome:
     statuses: tuple[str, ...] = ()  # number-check status of each number of the answer
     mode: str = "extractive"
     notes: tuple[str, ...] = field(default_factory=tuple)
+    cited_docs: tuple[str, ...] = ()  # the report of each citation, in order
 
 
 Pipeline = Callable[[GoldQuestion, int, bool], Outcome]
@@ -49,7 +50,16 @@ def outcome_of(answer: Answer, source_text: Callable[[str, int, int], str], top_
         statuses=tuple(n.status for n in answer.numbers),
         mode=answer.mode,
         notes=answer.notes,
+        cited_docs=tuple(c.doc_id for c in answer.citations),
     )
+
+
+def off_report_share(q: GoldQuestion, out: Outcome) -> float | None:
+    """Share of an answer's citations from reports other than the one the question asks about; None
+    for questions about several reports (compare, rank, no report) and answers citing nothing."""
+    if not q.doc or q.type in ("compare", "rank") or out.abstained or not out.cited_docs:
+        return None
+    return sum(1 for d in out.cited_docs if d != q.doc) / len(out.cited_docs)
 
 
 def score_question(q: GoldQuestion, out: Outcome, latency_ms: float) -> dict:
@@ -69,6 +79,8 @@ def score_question(q: GoldQuestion, out: Outcome, latency_ms: float) -> dict:
         # abstaining or by citing the passage that says so
         "declined": out.abstained or (q.type == "unanswerable" and bool(q.evidence) and support == 1),
         "numeric_accuracy": numbers_found(q.expected_numbers, out.answer if answered else ""),
+        "off_report": off_report_share(q, out),
+        "first_cited_doc": out.cited_docs[0] if out.cited_docs else None,
         "numbers_checked": len(out.statuses),
         "numbers_verified": sum(1 for s in out.statuses if s == "verified"),
         "numbers_unsupported": sum(1 for s in out.statuses if s == "unsupported"),

@@ -106,9 +106,18 @@ def summarize(rows: Sequence[dict]) -> dict:
         "numbers_unsupported": (sum(r["numbers_unsupported"] for r in rows) / checked) if checked else None,
         "abstention": mean(1.0 if r["declined"] else 0.0 for r in unanswerable),
         "false_abstention": mean(1.0 if r["abstained"] else 0.0 for r in answerable),
+        # citations from a report the question did not name (single-report questions only)
+        "off_report_citations": mean(r.get("off_report") for r in rows),
+        # answered, every expected number stated, first citation from the asked report
+        "right": mean(_right(r) for r in answerable if r.get("numeric_accuracy") is not None),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
     }
+
+
+def _right(r: dict) -> float:
+    first_ok = not r.get("doc") or r.get("first_cited_doc") == r["doc"]
+    return 1.0 if not r["abstained"] and r["numeric_accuracy"] == 1 and first_ok else 0.0
 
 
 def by_type(rows: Sequence[dict]) -> dict[str, dict]:

@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 
 from ingest.model import Answer, Citation, Retrieved
-from rag.question import read_question
+from rag.cellwords import row_in_words
+from rag.question import read_question, years_in
 from rag.tuning import DEFAULT_TUNING
 
 CAUSE_CUE = re.compile(r"主要原因|主要变动情况|主要是|原因是|原因：|原因:|主要用于|主要包括|一是")
@@ -409,20 +410,28 @@ def _compose(question: str, passages: list[Retrieved], retrieved: list[Retrieved
         quotes.setdefault(u.passage, []).append(u.text)
     parts: list[str] = []
     last_passage = None
+    years = sorted(years_in(question))
     for u in chosen:
         n = numbering[u.passage]
         text = u.text
-        if u.is_row:
+        row_title = ""
+        if u.is_row:  # a row is said in words (its item and figure); the cited quote keeps the row as printed
             c = passages[u.passage].chunk
+            heads = [line[3:] for line in c.text.split("\n") if line.startswith("表头：")]
+            words = row_in_words(text, heads, c.unit or "", lambda label: coverage(label, question))
             unit = f"（单位：{c.unit}）" if c.unit else ""
-            text = f"{c.table_title or '表格'}{unit}：{text}"
+            row_title = c.table_title or "表格"
+            # the year is said only when it is the report's own (a 预算 report's table also holds last year's)
+            said_year = f"{c.year}年" if years == [c.year] and "决算" in (c.table_title or "") else ""
+            text = f"{said_year}{words}" if words else f"{unit}{text}"
         if not text.endswith(tuple("。；！？!?;")):
             text += "。"  # a row ends in a figure: "816.20" must not run into the next quote's "1."
         if last_passage is None:
             title = passages[u.passage].chunk.title
-            parts.append(f"据《{title}》，{text}[{n}]")
+            lead = f"据《{title}》{row_title}，" if row_title else f"据《{title}》，"
+            parts.append(f"{lead}{text}[{n}]")
         else:
-            parts.append(f"{text}[{n}]")
+            parts.append(f"{row_title}，{text}[{n}]" if row_title else f"{text}[{n}]")
         last_passage = u.passage
     for pi, n in sorted(numbering.items(), key=lambda kv: kv[1]):
         c = passages[pi].chunk

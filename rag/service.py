@@ -10,6 +10,7 @@ from ingest.model import Answer, CheckedNumber, Retrieved
 from ingest.pipeline import Store
 from ingest.settings import Settings
 from ingest.statements import mentions
+from rag.cellwords import cell_in_words
 from rag.compare_answer import (
     citation_of,
     comparison_answer,
@@ -42,16 +43,27 @@ from rag.retrieve import Filters, Retriever
 from rag.tuning import DEFAULT_TUNING, Tuning
 
 MAX_QUESTION_CHARS = 1000
+PARTIAL = re.compile(r"上半年|前三季度|[一二三]季度|1[-—~至到]\d{1,2}月")
+
+
+def compact(text: str) -> str:
+    """Text without spaces, commas and line breaks, for finding a quoted sentence in a passage."""
+    return re.sub(r"[\s,，]", "", text)
+
+
+def names_period(sentence: str) -> bool:
+    """The sentence says which period it is about: a year, a half year or quarter, a draft or execution."""
+    return bool(years_in(sentence) or PARTIAL.search(sentence) or re.search(r"预算草案|执行数|预计|决算数", sentence))
 
 
 def validate_question(question: str) -> str:
     q = (question or "").strip()
     if not q:
         raise BadInputError(
-            'the question is empty; ask e.g. budgetqa ask "清城区工信局2024年政府性基金预算财政拨款收入为什么增加？"'
+            '问题是空的；请写出要问的内容，例如 budgetqa ask "清城区工信局2024年政府性基金预算财政拨款收入为什么增加？"'
         )
     if len(q) > MAX_QUESTION_CHARS:
-        raise BadInputError(f"the question has {len(q)} characters; keep it under {MAX_QUESTION_CHARS}")
+        raise BadInputError(f"问题有 {len(q)} 个字，太长；请控制在 {MAX_QUESTION_CHARS} 字以内")
     return q
 
 
@@ -112,7 +124,7 @@ class QA:
         s = (sentence or "").strip()
         if not s:
             raise BadInputError(
-                'the sentence is empty; give e.g. budgetqa check "清城区工信局2024年政府性基金预算财政拨款收入42,400万元"'
+                '要核对的句子是空的；例如 budgetqa check "清城区工信局2024年政府性基金预算财政拨款收入42,400万元"'
             )
         for d in doc_ids:
             self.retriever.check_doc(d)
@@ -121,11 +133,47 @@ class QA:
             docs = tuple(self.retriever.reports)
         if not docs:
             raise BadInputError(
-                "the sentence names no indexed report that budgetqa can tell (by department and year); "
-                "add the department's name to it or pass --doc DOC_ID (see `budgetqa docs`)"
+                "看不出句子说的是已读入的哪份报告（句中没有可辨认的单位名称和年度）；"
+                "请在句中写上单位名称和年度，或用 --doc 报告编号 指定报告（报告编号见 budgetqa docs）"
             )
         passages = [self.store.catalog.report_text(d) for d in docs]
-        return docs, check_numbers(s, self.keyed(docs), passages)
+        context = self._context_of(s, docs)
+        numbers = check_numbers(s, self.keyed(docs), passages, context)
+        return docs, self._period_unclear(s, context, docs, numbers)
+
+    def _context_of(self, sentence: str, docs: tuple[str, ...]) -> str:
+        """The heading a sentence stands under when it is quoted from one of the reports: its period and
+        scope are read from there ("二、2022年上半年预算执行情况" over "全市一般公共预算收入完成122亿元")."""
+        probe = compact(sentence)[:60]
+        if len(probe) < 8:
+            return ""
+        for d in docs:
+            for c in self.store.catalog.doc_chunks(d):
+                if c.kind == "text" and probe in compact(c.text):
+                    return c.section
+        return ""
+
+    def _period_unclear(
+        self, sentence: str, context: str, docs: tuple[str, ...], numbers: list[CheckedNumber]
+    ) -> list[CheckedNumber]:
+        """A report covering two periods (a 决算 and the next year's first half; last year's execution and
+        next year's draft): a sentence that names no period of its own, found under no heading of the
+        report, is not ✗ against one period's table — it gets "?" with the reason."""
+        periods = [self._periods(d) for d in docs]
+        if context or not any(len(p) > 1 for p in periods) or names_period(sentence):
+            return numbers
+        told = "、".join(sorted({x for p in periods for x in p}))
+        why = f"报告涉及多个时期（{told}），这句话没有写明是哪一时期，也未在报告正文中找到原句；请写明年份或时期再核对"
+        return [
+            replace(n, status="unclear", note=f"{why}（{n.note}）") if n.status == "mismatch" else n for n in numbers
+        ]
+
+    def _periods(self, doc_id: str) -> set[str]:
+        title = self.retriever.reports[doc_id].get("title") or ""
+        found = {f"{y}年" for y in years_in(title)}
+        if PARTIAL.search(title):
+            found.add("上半年" if "上半年" in title else "期中")
+        return found
 
     def aliases(self, question: str) -> set[str]:
         return set().union(*self.retriever.names_in(question).values())
@@ -156,12 +204,12 @@ class QA:
         want_llm = self.settings.llm_configured if use_llm is None else use_llm
         if want_llm and not self.settings.llm_configured:
             raise BadInputError(
-                "--llm needs an LLM: set BUDGETQA_LLM_BASE_URL and BUDGETQA_LLM_MODEL (or BUDGETQA_LLM_GGUF)"
+                "--llm 需要大模型：请设置 BUDGETQA_LLM_BASE_URL 和 BUDGETQA_LLM_MODEL（或 BUDGETQA_LLM_GGUF）"
             )
         q = validate_question(question)
         k = self.settings.top_k if top_k is None else top_k
         if k < 1 or k > 50:
-            raise BadInputError(f"--top-k {k} is out of range; use 1 to 50")
+            raise BadInputError(f"--top-k {k} 超出范围；请用 1 到 50")
         query = expand(q)  # English budget terms get their Chinese words, for BM25 and the answerer
         retrieved = self.retriever.retrieve(query, k, Filters(tuple(doc_ids), year, kind), tuning=tuning)
         missing = self.retriever.uncovered_years(query, tuple(doc_ids))
@@ -231,8 +279,7 @@ class QA:
         if chunk is None:
             return answer
         n = len(answer.citations) + 1
-        unit = f"（单位：{f.unit}）" if f.unit and f.unit != "%" else ""
-        quote = f"{f.table_title}{unit}：{f.source}。[{n}]"
+        quote = f"{f.table_title}，{cell_in_words(f)}。[{n}]"  # said in words; the citation quotes the row
         cite = citation_of(n, chunk, f.source, f.page)
         return replace(
             answer,
@@ -257,15 +304,15 @@ class QA:
         docs = self.reports_matching(doc_ids, years, kind, department)
         if not docs:
             raise BadInputError(
-                f"no indexed report matches --department {department!r} --year {list(years)} --kind {kind}; "
-                "see `budgetqa docs` for what is indexed"
+                f"没有已读入的报告符合 单位「{department or '不限'}」、年度 {'、'.join(map(str, years)) or '不限'}、类型 {kind or '不限'}；"
+                "已读入哪些报告见 budgetqa docs"
             )
         items = self.table_items()
         request = request_from(item, items)
         if request is None:
             raise BadInputError(
-                f"{item!r} names no figure the reports' tables hold; give an item such as 三公经费, "
-                "一般公共预算财政拨款支出, 社会保障和就业支出, 收入总计 or a 功能分类 code such as 208"
+                f"报告的表格中没有「{item}」这一项；请换一个项目，如 三公经费、"
+                "一般公共预算财政拨款支出、社会保障和就业支出、收入总计，或功能分类编码如 208"
             )
         keyed = keyed_for(request, self.store.facts, self.retriever.reports, docs, items)
         return compare(request, keyed, rank=rank, chunks_of=self.store.catalog.doc_chunks)
@@ -292,11 +339,22 @@ class QA:
         return self._items[1]
 
     def _no_such_year(self, question: str, years: list[int], retrieved: list[Retrieved]) -> Answer:
-        have = sorted({r["year"] for r in self.retriever.reports.values() if r.get("year")})
+        """No report of the asked year for the body asked about: say which years are indexed for it
+        ("已收录的万里街道报告：2023年、2024年、2025年；未收录2026年"), never another year's figure."""
         asked = "、".join(f"{y}年" for y in years)
+        named = self.retriever.names_in(question)
+        scope = [d for d in self.retriever.scope(question) if d in named]
+        if scope:
+            name = max(set.intersection(*(named[d] for d in scope)) or named[scope[0]], key=len)
+            have = sorted({y for d in scope for y in self.retriever.reports[d].get("years") or [] if y})
+            listed = "、".join(f"{y}年" for y in have) or "年度不详"
+            text = f"已收录的{name}报告：{listed}；未收录{asked}的报告，无法回答{asked}的问题。"
+        else:
+            have = sorted({r["year"] for r in self.retriever.reports.values() if r.get("year")})
+            text = f"语料中没有{asked}的相关报告，无法回答（已收录报告的年度：{'、'.join(map(str, have))}）。"
         return Answer(
             question=question,
-            answer=f"语料中没有{asked}的相关报告，无法回答（已收录报告的年度：{'、'.join(map(str, have))}）。",
+            answer=text,
             mode="extractive",
             abstained=True,
             citations=(),

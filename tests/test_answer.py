@@ -43,9 +43,9 @@ def test_doc_filter_restricts_passages(qa) -> None:  # noqa: ANN001
 
 
 def test_unknown_doc_and_empty_question_are_bad_input(qa) -> None:  # noqa: ANN001
-    with pytest.raises(BadInputError, match="unknown doc_id 'nope'"):
+    with pytest.raises(BadInputError, match="报告编号为「nope」"):
         qa.ask("收入是多少？", doc_ids=("nope",))
-    with pytest.raises(BadInputError, match="empty"):
+    with pytest.raises(BadInputError, match="问题是空的"):
         qa.ask("   ")
 
 
@@ -196,3 +196,36 @@ def test_a_reason_without_its_amount_is_quoted_with_the_change_it_explains(tmp_p
     assert "主要原因是：政策资金项目预算增加" in a.answer
     assert "财政拨款收入37,151.47万元，比2024年预算执行数增加24,558.18万元" in a.answer, a.answer
     assert "24,491.71" not in a.answer  # the expenditure's change is not the income's
+
+
+def test_a_cell_is_answered_in_words_with_its_row_cited(qa) -> None:  # noqa: ANN001
+    a = qa.ask("清城区工信局2024年政府性基金预算财政拨款收入是多少？")
+    assert not a.abstained
+    assert " | " not in a.answer  # never a row's cells joined as the answer text
+    assert "收入支出决算总表，2024年政府性基金预算财政拨款收入42,400.00万元" in a.answer
+    assert any("42,400.00 | 二、外交支出" in c.quote for c in a.citations)  # the row as printed is the quote
+
+
+def test_an_english_question_reads_like_the_chinese_one(qa) -> None:  # noqa: ANN001
+    a = qa.ask(
+        "How much did the Qingcheng District Bureau of Industry and Information Technology spend on official "
+        "receptions in 2024?"
+    )
+    assert not a.abstained and "1.59" in a.answer
+    assert {c.doc_id for c in a.citations} == {"qingcheng-gongxinju-2024-juesuan"}
+
+
+def test_row_in_words_names_the_asked_item_of_a_two_sided_row() -> None:
+    from rag.cellwords import row_in_words
+
+    # 收入支出决算总表 of the Qingcheng report: income and expenditure side by side, 行次 between
+    heads = ["收入 |  |  | 支出", "项目 | 行次 | 决算数 | 项目 | 行次 | 决算数", "栏次 |  | 1 | 栏次 |  | 2"]
+    row = "八、其他收入 | 8 | 81.23 | 八、社会保障和就业支出 | 38 | 237.94"
+    said = row_in_words(row, heads, "万元", lambda label: float("社会保障" in label))
+    assert said == "社会保障和就业支出237.94万元"
+    said = row_in_words(row, heads, "万元", lambda label: float("其他收入" in label))
+    assert said == "其他收入81.23万元"
+    # a row of several named columns says each
+    heads = ["科目编码 | 科目名称 | 合计 | 基本支出 | 项目支出"]
+    said = row_in_words("2011301 | 行政运行 | 1,234.00 | 1,000.00 | 234.00", heads, "万元", lambda label: 1.0)
+    assert said == "行政运行：合计1,234.00万元，基本支出1,000.00万元，项目支出234.00万元"
