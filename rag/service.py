@@ -40,6 +40,7 @@ from rag.llm import (
 from rag.numbers import KeyedFacts, check_numbers, keyed_reports, money_equal
 from rag.question import read_question, years_in
 from rag.retrieve import Filters, Retriever
+from rag.sections import LIST_QUESTION, section_answer
 from rag.tuning import DEFAULT_TUNING, Tuning
 
 MAX_QUESTION_CHARS = 1000
@@ -65,6 +66,30 @@ def validate_question(question: str) -> str:
     if len(q) > MAX_QUESTION_CHARS:
         raise BadInputError(f"问题有 {len(q)} 个字，太长；请控制在 {MAX_QUESTION_CHARS} 字以内")
     return q
+
+
+def one_report(answer: Answer) -> Answer:
+    """A question about one report is answered from one report: quotes of other reports (a passage of
+    another year's or another body's report that happened to rank high) are dropped, the citations
+    renumbered. The report kept is the one the best quote (the first) comes from."""
+    docs = [c.doc_id for c in answer.citations]
+    if len(set(docs)) < 2:
+        return answer
+    keep = docs[0]
+    parts = re.findall(r".*?\[(\d+)\]", answer.answer, flags=re.S)
+    pieces = re.findall(r".*?\[\d+\]", answer.answer, flags=re.S)
+    by_n = {c.n: c for c in answer.citations}
+    renumber: dict[int, int] = {}
+    text = ""
+    for n, piece in zip(parts, pieces, strict=True):
+        c = by_n.get(int(n))
+        if c is None or c.doc_id != keep:
+            continue
+        new = renumber.setdefault(c.n, len(renumber) + 1)
+        text += re.sub(r"\[\d+\]$", f"[{new}]", piece)
+    rest = answer.answer[sum(len(p) for p in pieces) :]
+    citations = tuple(replace(by_n[old], n=new) for old, new in renumber.items())
+    return replace(answer, answer=(text + rest).strip(), citations=citations)
 
 
 class QA:
@@ -224,6 +249,10 @@ class QA:
         answer = answer_extractive(
             query, retrieved, self.aliases(query), k, departments, named, min_coverage=tuning.min_coverage
         )
+        if not answer.abstained and not is_comparison(q) and not wants_ranking(q) and len(named) < 2:
+            answer = one_report(answer)
+        if len(named) == 1 and LIST_QUESTION.search(query):
+            answer = self._listed(answer, query, named[0], retrieved)
         if len(named) == 1 and not answer.abstained:
             answer = self._with_cell(answer, query, named[0], departments)
         answer = self._shown(self._check(replace(answer, question=q)), k)
@@ -258,6 +287,14 @@ class QA:
             return None
         answer = comparison_answer(question, result, chunks_of, retrieved)
         return self._shown(self._check(answer), max(len(retrieved), len(answer.citations)))
+
+    def _listed(self, answer: Answer, query: str, doc_id: str, retrieved: list[Retrieved]) -> Answer:
+        """A list question whose answer a section of the report lists ("三、存在的主要问题"): that section,
+        item by item, unless the answer quotes that section already."""
+        listed = section_answer(query, self.store.catalog.doc_chunks(doc_id), retrieved)
+        if listed is None or answer.citations and answer.citations[0].section == listed.citations[0].section:
+            return answer
+        return listed
 
     def _with_cell(self, answer: Answer, query: str, doc_id: str, departments: list[str]) -> Answer:
         """An amount question whose figure the report's tables hold by key: when no quoted figure is

@@ -229,3 +229,45 @@ def test_row_in_words_names_the_asked_item_of_a_two_sided_row() -> None:
     heads = ["科目编码 | 科目名称 | 合计 | 基本支出 | 项目支出"]
     said = row_in_words("2011301 | 行政运行 | 1,234.00 | 1,000.00 | 234.00", heads, "万元", lambda label: 1.0)
     assert said == "行政运行：合计1,234.00万元，基本支出1,000.00万元，项目支出234.00万元"
+
+
+def test_one_report_drops_quotes_of_another_report() -> None:
+    from ingest.model import Answer, Citation
+    from rag.service import one_report
+
+    def cite(n: int, doc: str) -> Citation:
+        return Citation(n, doc, doc, "", 1, f"c{n}", "text", f"第{n}句", f"第{n}句")
+
+    a = Answer(
+        question="西南大学2023年实验室及相关设施支出是多少？",
+        answer="据《甲》，第1句。[1]第2句。[2]第3句。[3]",
+        mode="extractive",
+        abstained=False,
+        citations=(cite(1, "a-2023"), cite(2, "a-2021"), cite(3, "a-2023")),
+        retrieved=(),
+    )
+    b = one_report(a)
+    assert b.answer == "据《甲》，第1句。[1]第3句。[2]"
+    assert [(c.n, c.doc_id) for c in b.citations] == [(1, "a-2023"), (2, "a-2023")]
+
+
+@pytest.mark.slow
+def test_a_sentence_of_the_other_period_of_a_two_period_report_is_not_a_mismatch(tmp_path) -> None:  # noqa: ANN001
+    from conftest import ingested_home, realdata
+    from rag.service import QA
+
+    # the Harbin 2021 决算 report also reports the first half of 2022 (under its own heading)
+    qa = QA(ingested_home(tmp_path / "home", [realdata("harbin-2021-shibenji-juesuan-baogao.pdf")]))
+    doc = "harbin-2021-shibenji-juesuan-baogao"
+    _, numbers = qa.check("全市一般公共预算收入完成122亿元，为预算的31.3%，同比下降35.8%", (doc,))
+    assert numbers and not [n for n in numbers if n.status == "mismatch"]
+    # a made-up sentence of no period, found nowhere in the report: "?" with the reason, never ✗
+    _, numbers = qa.check("全市一般公共预算收入完成999亿元", (doc,))
+    assert [n.status for n in numbers] != ["mismatch"]
+
+
+def test_a_list_question_quotes_the_section_that_lists_the_answer(qa) -> None:  # noqa: ANN001
+    a = qa.ask("白云区科工商信局2023年部门整体支出绩效自评发现了哪些主要问题？")
+    assert not a.abstained
+    assert "一是部分绩效指标值设置及表述不够合理" in a.answer and "二是部分绩效指标未达标" in a.answer
+    assert a.citations[0].section.endswith("存在的主要问题")
