@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
 CHUNK_COLS = 'chunk_id, doc_id, title, section, page, kind, text, start, "end", year, report_kind, table_title, unit'
+# columns added after the first release: (table, column, type); an older home gets them when opened for writing
+ADDED_COLUMNS = (("chunks", "locator", "TEXT DEFAULT ''"), ("reports", "source_format", "TEXT DEFAULT ''"))
 
 
 def _row_to_chunk(row: tuple) -> Chunk:
@@ -80,6 +82,7 @@ class Catalog:
             if self.writable:
                 self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
                 self.db.executescript(SCHEMA)
+                self._add_columns()
                 self.db.execute("PRAGMA journal_mode=WAL")
             else:
                 uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
@@ -88,6 +91,17 @@ class Catalog:
         except sqlite3.DatabaseError as exc:
             raise damaged(path, str(exc)) from None
         self._extensions: list = []  # callables(db, report) run inside the swap transaction
+        # a read-only home written before the locator column: its chunks have none
+        self.chunk_cols = CHUNK_COLS + (", locator" if self._has_column("chunks", "locator") else ", '' AS locator")
+
+    def _has_column(self, table: str, column: str) -> bool:
+        return any(r[1] == column for r in self.db.execute(f"PRAGMA table_info({table})"))
+
+    def _add_columns(self) -> None:
+        for table, column, kind in ADDED_COLUMNS:
+            if not self._has_column(table, column):
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        self.db.commit()
 
     def close(self) -> None:
         self.db.close()
@@ -108,7 +122,12 @@ class Catalog:
         cols = "doc_id, title, year, kind, department, path, sha256, encoding, pages, n_chunks, n_tables, ingested_at"
         rows = self.db.execute(f"SELECT {cols} FROM reports ORDER BY doc_id").fetchall()
         names = [c.strip() for c in cols.split(",")]
-        return [dict(zip(names, r, strict=True)) for r in rows]
+        found = [dict(zip(names, r, strict=True)) for r in rows]
+        if self._has_column("reports", "source_format"):  # the reader that read each report (pdf, xlsx, …)
+            formats = dict(self.db.execute("SELECT doc_id, source_format FROM reports").fetchall())
+            for r in found:
+                r["source_format"] = formats.get(r["doc_id"]) or ""
+        return found
 
     def report_text(self, doc_id: str) -> str:
         row = self.db.execute("SELECT text FROM reports WHERE doc_id=?", (doc_id,)).fetchone()
@@ -156,7 +175,7 @@ class Catalog:
         with self.db:
             self.db.execute("DELETE FROM chunks WHERE doc_id=?", (report.doc_id,))
             self.db.executemany(
-                f"INSERT INTO chunks({CHUNK_COLS}, ord, tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO chunks({CHUNK_COLS}, locator, ord, tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (  # a generator: token lists are made and written one chunk at a time
                     (
                         c.chunk_id,
@@ -172,6 +191,7 @@ class Catalog:
                         c.report_kind,
                         c.table_title,
                         c.unit,
+                        c.locator,
                         i,
                         json.dumps(tok, ensure_ascii=False),
                     )
@@ -182,7 +202,8 @@ class Catalog:
                 [[s.title, s.level, list(s.path), s.page] for s in report.sections], ensure_ascii=False
             )
             self.db.execute(
-                "INSERT OR REPLACE INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO reports(doc_id, title, year, kind, department, path, sha256, encoding, pages, "
+                "n_chunks, n_tables, ingested_at, text, sections) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     report.doc_id,
                     report.title,
@@ -200,6 +221,7 @@ class Catalog:
                     sections,
                 ),
             )
+            self.db.execute("UPDATE reports SET source_format=? WHERE doc_id=?", (report.source_format, report.doc_id))
             for ext in self._extensions:
                 ext(self.db, report)
             self._bump()
@@ -229,13 +251,13 @@ class Catalog:
         out: dict[str, Chunk] = {}
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
-            q = f"SELECT {CHUNK_COLS} FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})"
+            q = f"SELECT {self.chunk_cols} FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})"
             for row in self.db.execute(q, part):
                 out[row[0]] = _row_to_chunk(row)
         return out
 
     def doc_chunks(self, doc_id: str) -> list[Chunk]:
-        q = f"SELECT {CHUNK_COLS} FROM chunks WHERE doc_id=? ORDER BY ord"
+        q = f"SELECT {self.chunk_cols} FROM chunks WHERE doc_id=? ORDER BY ord"
         return [_row_to_chunk(r) for r in self.db.execute(q, (doc_id,))]
 
     def tokens_of(self, chunk_ids: list[str]) -> dict[str, list[list[str]]]:

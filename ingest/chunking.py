@@ -95,6 +95,7 @@ def chunk_report(report: Report) -> list[Chunk]:
                 report_kind=report.kind,
                 table_title=table.title if table else "",
                 unit=table.unit if table else "",
+                locator=block.locator,
             )
         )
 

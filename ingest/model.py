@@ -66,6 +66,7 @@ class TableData:
     code: str = ""  # 公开01表 and the like
     aligned: bool = True  # False when the source lost empty cells (pdftotext layout)
     scores: tuple[tuple[float, ...], ...] = ()  # OCR: each body cell's reading confidence, rows as `rows`
+    locator: str = ""  # formats without pages: where the table stands ("工作表「表1」A1:F40")
 
     @property
     def width(self) -> int:
@@ -100,6 +101,7 @@ class Block:
     start: int  # character offsets into Report.text
     end: int
     table: TableData | None = None
+    locator: str = ""  # formats without pages: sheet and cell range, or the Word table / heading
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,7 @@ class Report:
     ocr_pages: tuple[int, ...] = ()  # pages read by OCR from a scan
     unread_pages: tuple[int, ...] = ()  # scanned pages that could not be read (no OCR extra)
     doubts: tuple[OcrDoubt, ...] = ()  # figures in OCR'd text read with low confidence
+    source_format: str = ""  # pdf / docx / xlsx / xls / doc / html / txt: the reader that read it
 
     @property
     def tables(self) -> list[Block]:
@@ -165,6 +168,7 @@ class Chunk:
     report_kind: str = "other"
     table_title: str = ""
     unit: str = ""
+    locator: str = ""  # the block's locator: what a citation names where pages mean nothing
 
     def embed_text(self) -> str:
         """What the embedder and BM25 see: the passage with where it stands, so
@@ -207,10 +211,11 @@ class Citation:
     text: str
     quote: str
     ocr: bool = False  # the page was read by OCR from a scan
+    locator: str = ""  # sheet and cell range, or Word table / heading: said instead of a page
 
     @property
     def where(self) -> str:
-        return page_label(self.page, self.ocr)
+        return self.locator or page_label(self.page, self.ocr)
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ from ingest.decode import decode_text
 from ingest.errors import DocumentError
 from ingest.lines import Line, strip_markdown, text_to_lines
 from ingest.model import Report, ReportKind
+from ingest.readers import SUPPORTED as SUPPORTED  # every suffix a reader reads (re-exported for callers)
+from ingest.readers import read_report
 from ingest.structure import events_to_blocks, lines_to_events
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 PDF_SUFFIXES = {".pdf"}
-SUPPORTED = TEXT_SUFFIXES | PDF_SUFFIXES
 
 
 def _kind_in(text: str) -> ReportKind:
@@ -130,7 +131,7 @@ KIND_TITLES = {"决算": "部门决算", "预算": "部门预算", "绩效自评
 
 # Bump when parsing changes what a report yields from the same bytes: `ingest` then re-reads every
 # file once (unchanged chunks keep their vectors, their ids being content hashes).
-PARSER_VERSION = "11"
+PARSER_VERSION = "13"
 
 
 def find_org(text: str) -> str:
@@ -245,14 +246,5 @@ def parse_text_bytes(data: bytes, *, doc_id: str, path: str, sha256: str = "") -
 
 def parse_file(path: Path, on_page: Callable[[int, int], None] | None = None) -> Report:
     """Read one report. Raises DocumentError with the file's name and what to do about it. on_page(i, n)
-    is told as each PDF page is read."""
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED:
-        raise DocumentError(str(path), f"unsupported file type {suffix!r}; budgetqa reads .pdf, .txt and .md")
-    if not path.is_file():
-        raise DocumentError(str(path), "no such file")
-    if suffix in PDF_SUFFIXES:
-        from ingest.pdf import parse_pdf  # pdfplumber is imported only when a PDF is read
-
-        return parse_pdf(path, on_page)
-    return parse_text_bytes(path.read_bytes(), doc_id=path.stem, path=str(path))
+    is told as each PDF page (or sheet) is read. The reader is chosen by the suffix (ingest.readers)."""
+    return read_report(path, on_page)

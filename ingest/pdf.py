@@ -17,7 +17,7 @@ from typing import Any
 from ingest.cells import clean_cell, join_letter_spaced, own_title, table_from_cells
 from ingest.errors import DocumentError
 from ingest.lines import PAGE_NUMBER, Line, band_lines, is_table_title
-from ingest.model import OcrDoubt, PageBox, Report
+from ingest.model import OcrDoubt, PageBox, Report, TableData
 from ingest.ocr import EXTRA_HINT, ocr_missing, page_needs_ocr
 from ingest.parse import report_from_lines, sha256_file
 
@@ -287,9 +287,8 @@ def pdf_lines(
         scan = _read_scanned(path, scanned, pages, n_pages, on_page)
         places += scan.places
     pages = _drop_running_lines(pages)
-    text_chars = sum(len(ln.text) for page in pages for ln in page) + sum(
-        1 for page in pages for ln in page if ln.table is not None
-    )
+    # a table's cells are text too: a PDF exported from Excel holds all its text inside tables
+    text_chars = sum(len(ln.text) + _table_chars(ln.table) for page in pages for ln in page)
     if text_chars < 20 * max(1, n_pages // 4) and text_chars < 200:
         why = (
             f"the PDF has no text layer (a scan); {EXTRA_HINT}"
@@ -308,6 +307,12 @@ def pdf_lines(
         if ln.table is None and body_size and ln.meta.get("size", 0) >= body_size * 1.15:
             ln.meta["big"] = True
     return _join_wrapped_titles(lines), n_pages, places, scan
+
+
+def _table_chars(table: TableData | None) -> int:
+    if table is None:
+        return 0
+    return len(table.title) + sum(len(c) for row in table.header + table.rows for c in row)
 
 
 def _join_wrapped_titles(lines: list[Line]) -> list[Line]:

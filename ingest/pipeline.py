@@ -22,6 +22,7 @@ from ingest.index import VectorStore, tokenize
 from ingest.layout import BoxStore
 from ingest.model import Chunk, Report
 from ingest.parse import PARSER_VERSION, SUPPORTED, parse_file, sha256_file
+from ingest.readers import skip_reason
 from ingest.settings import Settings
 from ingest.snapshots import DenseSnapshot, SparseIndex
 from ingest.textindex import TextIndex
@@ -38,6 +39,7 @@ class IngestResult:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     errors: list[DocumentError] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why it was not read): a folder's other files
     pages: int = 0
     chunks_embedded: int = 0
     orphans_removed: int = 0  # vectors of no catalog chunk, deleted before this ingest
@@ -50,19 +52,28 @@ class IngestResult:
         return bool(self.added or self.updated or self.removed)
 
 
-def collect_files(paths: list[Path]) -> tuple[list[Path], list[DocumentError]]:
+def collect_files(
+    paths: list[Path], skipped: list[tuple[str, str]] | None = None
+) -> tuple[list[Path], list[DocumentError]]:
+    """The report files under these paths. A file of a folder that no reader reads is listed in `skipped`
+    with its reason ("不支持的格式 .gif"), never dropped silently; a file named on its own that can't be
+    read is an error."""
     files: list[Path] = []
     errors: list[DocumentError] = []
     for p in paths:
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED))
+            for f in sorted(f for f in p.rglob("*") if f.is_file()):
+                hidden = any(part.startswith(".") for part in f.relative_to(p).parts)
+                why = "隐藏文件" if hidden else skip_reason(f)
+                if not why:
+                    files.append(f)
+                elif skipped is not None:
+                    skipped.append((str(f), why))
         elif p.is_file():
             if p.suffix.lower() in SUPPORTED:
                 files.append(p)
             else:
-                errors.append(
-                    DocumentError(str(p), f"unsupported file type {p.suffix!r}; budgetqa reads .pdf, .txt and .md")
-                )
+                errors.append(DocumentError(str(p), skip_reason(p) or "不支持的格式"))
         else:
             raise BadInputError(f"{p}: no such file or folder; give a report file or a folder of reports")
     return files, errors
@@ -185,7 +196,7 @@ class Store:
         report's new chunks are embedded (step "embed") and its chunks indexed (step "index")."""
         result = IngestResult()
         result.orphans_removed = self.remove_orphan_vectors()
-        files, errors = collect_files(paths)
+        files, errors = collect_files(paths, result.skipped)
         result.errors.extend(errors)
         todo = self._plan(files, result)
         total = len(todo)

@@ -116,6 +116,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {err}", file=sys.stderr)
     for path, twin in result.duplicates:
         print(f"skipped {path}: the same content is indexed already as {twin}", file=sys.stderr)
+    for path, why in result.skipped:  # a folder's files no reader reads: named, never dropped silently
+        print(f"跳过 {path}：{why}", file=sys.stderr)
     for doc_id, pages in result.scanned.items():
         print(f"{doc_id}: {len(pages)} scanned page(s) read by OCR ({_pages(pages)})", file=sys.stderr)
     for doc_id, pages in result.unread.items():
@@ -123,11 +125,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"ingested {len(result.added)} new, {len(result.updated)} updated, {len(result.unchanged)} unchanged, "
         f"{len(result.removed)} removed; {result.chunks_embedded} chunks embedded; "
-        f"{len(result.errors)} file(s) failed; {dt:.1f}s"
+        f"{len(result.errors)} file(s) failed, {len(result.skipped)} skipped; {dt:.1f}s"
         + (f"; {result.orphans_removed} stale vectors removed" if result.orphans_removed else "")
     )
     store.close()
-    return 1 if result.errors else 0  # a batch where any file failed is not a success
+    return 1 if result.errors or result.skipped else 0  # a batch where any file failed or was skipped is not a success
 
 
 def _pages(pages: tuple[int, ...]) -> str:
