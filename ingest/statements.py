@@ -518,6 +518,9 @@ def derived_figures(text: str, resolve: Callable[[str], Decimal | None] | None =
             d = _growth(figs, i, quote)
         elif f.role == "完成率":
             d = _completion(figs, i, quote)
+        if d is not None and f.sentence and not all(x in quote for x in d.inputs):
+            before = _compact(text[spans[f.sentence - 1][0] : a])  # its amount stands in the sentence before
+            d = replace(d, quote=before + quote)
         if d is not None:
             out.append(d)
     done = {d.end for d in out}

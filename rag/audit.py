@@ -15,7 +15,7 @@ from decimal import Decimal
 from ingest.keys import LEVEL_MARK, norm, stage_only
 from ingest.model import Chunk
 from ingest.pipeline import Store
-from ingest.statements import Statement, statements
+from ingest.statements import NUMBER, Statement, derived_figures, statements
 from rag.audit_model import KIND_LABELS, SEVERITY_LABELS, Finding
 from rag.audit_tables import (
     code_sum_findings,
@@ -198,7 +198,9 @@ def _same_figure(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
             assert fm.yuan is not None
             if abs(fm.yuan - m.yuan) <= max(fm.half_step_yuan(), m.half_step_yuan()) * 2:
                 continue
-            same_words = norm(first.phrase) == phrase
+            # the same sentence printed twice with another number: no other reading of it is possible
+            first_sentence, sentence = _sentence_of(fc.text, fm.text), _sentence_of(c.text, m.text)
+            same_words = NUMBER.sub("", first_sentence) == NUMBER.sub("", sentence) and len(sentence) >= 12
             out.append(
                 Finding(
                     "same_figure",
@@ -208,9 +210,9 @@ def _same_figure(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
                     m.text,
                     c.page,
                     c.section,
-                    _sentence_of(c.text, m.text),
-                    cells=(f"{_sentence_of(fc.text, fm.text)}（第{fc.page or '?'}页）",),
-                    why="" if same_words else "两处说法不完全相同，可能是不同口径",
+                    sentence,
+                    cells=(f"{first_sentence}（第{fc.page or '?'}页）",),
+                    why="" if same_words else "两处句子不同，可能是不同口径、不同资金或不同时期",
                 )
             )
     return out
@@ -259,9 +261,32 @@ def audit_report(store: Store, doc_id: str) -> AuditResult:
     run("year_ref", year is not None, "报告年度不详", lambda: year_findings(chunks, year, stage))
     run("placeholder", bool(chunks), "报告没有内容", lambda: placeholder_findings(chunks))
     order = {"error": 0, "warning": 1, "info": 2}
-    findings = _dedupe(findings)
+    findings = _dedupe(_rate_of_a_wrong_amount(findings))
     findings.sort(key=lambda f: order.get(f.severity, 3))
     return AuditResult(doc_id, tuple(findings), tuple(ran), tuple(skipped))
+
+
+def _rate_of_a_wrong_amount(findings: list[Finding]) -> list[Finding]:
+    """A rate that fits when its amount is read from the table ("2024年预算安排352.67万元，比…增加0.53%" where
+    the table says 350.35万元): the amount is the error, said once; the rate is not wrong."""
+    wrong = {
+        (f.page, re.sub(r"\s", "", f.found)): f
+        for f in findings
+        if f.kind == "narrative_table" and f.severity == "error"
+    }
+    out = []
+    for f in findings:
+        amounts = [a for a in f.cells if (f.page, a) in wrong]
+        if f.kind not in ("budget_change", "growth_rate", "execution_rate") or not amounts:
+            out.append(f)
+            continue
+        quote = f.quote
+        for a in amounts:
+            quote = quote.replace(a, wrong[(f.page, a)].expected, 1)
+        redone = [d for d in derived_figures(quote) if f"{d.stated}%" == f.found]
+        if not redone or redone[0].status == "mismatch":
+            out.append(f)
+    return out
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

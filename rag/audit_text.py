@@ -409,7 +409,7 @@ def year_findings(chunks: list[Chunk], year: int | None, stage: str) -> list[Fin
             )
         if year is None or c.kind != "text":
             continue
-        for line in [c.section.split(" > ")[-1], *text.split("\n")]:
+        for line in [*c.section.split(" > "), *text.split("\n")]:
             h = HEADING_YEAR.search(re.sub(r"\s", "", line))
             flat = re.sub(r"\s", "", line)
             heading = len(flat) <= 60 and not re.search(r"[，,。；;]", flat)
