@@ -76,7 +76,9 @@ def table_chunk(fact: Fact, chunks: list[Chunk]) -> Chunk | None:
 
 
 def citation_of(n: int, c: Chunk, quote: str, page: int | None = None) -> Citation:
-    return Citation(n, c.doc_id, c.title, c.section, page or c.page, c.chunk_id, c.kind, c.text, quote)
+    return Citation(
+        n, c.doc_id, c.title, c.section, page or c.page, c.chunk_id, c.kind, c.text, quote, locator=c.locator
+    )
 
 
 def comparison_answer(question: str, cmp: Comparison, chunks_of: ChunksOf, retrieved: list[Retrieved]) -> Answer:

@@ -446,6 +446,7 @@ def _compose(question: str, passages: list[Retrieved], retrieved: list[Retrieved
                 kind=c.kind,
                 text=c.text,
                 quote="……".join(quotes[pi]),
+                locator=c.locator,
             )
         )
     return Answer(

@@ -226,7 +226,9 @@ def citations_for(validated: Validated, passages: Sequence[Retrieved]) -> tuple[
         c = passages[old - 1].chunk
         sentences = [s.strip() for s in SENTENCE.findall(text) if f"[{new}]" in s]
         quote = best_quote(c.text, sentences)
-        cites.append(Citation(new, c.doc_id, c.title, c.section, c.page, c.chunk_id, c.kind, c.text, quote))
+        cites.append(
+            Citation(new, c.doc_id, c.title, c.section, c.page, c.chunk_id, c.kind, c.text, quote, locator=c.locator)
+        )
     return text, tuple(cites)
 
 

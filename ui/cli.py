@@ -65,7 +65,8 @@ def answer_to_dict(a: Answer) -> dict[str, Any]:
 
 
 def _where(c: Any) -> str:
-    page = page_label(c.page, getattr(c, "ocr", False))  # a Citation, or a retrieved Chunk
+    # a Citation, or a retrieved Chunk; a sheet or a Word document is cited by its locator, not a page
+    page = getattr(c, "locator", "") or page_label(c.page, getattr(c, "ocr", False))
     return f"《{c.title}》 {c.section or '（无章节）'} · {page}"
 
 

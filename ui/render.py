@@ -54,7 +54,7 @@ def citation_block(c: Citation, link: str = "") -> str:
     opener = f' <a class="open" data-cite="{link}" href="#">看原文页</a>' if link else ""
     return (
         f'<div class="source"><div><b>[{c.n}]</b> 《{escape(c.title)}》{opener}</div>'
-        f'<div class="where">{escape(where(c.page, c.section, c.ocr))}</div>'
+        f'<div class="where">{escape(where(c.page, c.section, c.ocr, c.locator))}</div>'
         f'<div class="passage">{highlight(c.text, c.quote)}</div></div>'
     )
 
@@ -78,7 +78,7 @@ def sources_html(a: Answer, turn: int | None = None) -> str:
             c = r.chunk
             parts.append(
                 f'<div class="source"><div>《{escape(c.title)}》</div>'
-                f'<div class="where">{escape(where(c.page, c.section))}</div>'
+                f'<div class="where">{escape(where(c.page, c.section, locator=c.locator))}</div>'
                 f'<div class="passage">{escape(c.text[:300])}</div></div>'
             )
     if a.alternative is not None:

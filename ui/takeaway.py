@@ -31,8 +31,9 @@ LABELS = {
 LEGEND = "数字标记：✓ 与表格中同一项一致 · ≈ 尾数差 · ✗ 与表格不符 · ❝ 原文如此、表格无可比项 · ? 无法确定或找不到"
 
 
-def where(page: int | None, section: str, ocr: bool = False) -> str:
-    return f"{section or '（无章节）'} · {page_label(page, ocr)}"
+def where(page: int | None, section: str, ocr: bool = False, locator: str = "") -> str:
+    """locator: a sheet and cell range or a Word table, said where the format has no pages."""
+    return f"{section or '（无章节）'} · {locator or page_label(page, ocr)}"
 
 
 def segments(a: Answer) -> list[tuple[str, CheckedNumber | None]]:
@@ -74,7 +75,7 @@ def number_basis(n: CheckedNumber) -> str:
 
 
 def source_line(c: Citation) -> str:
-    return f"[{c.n}] 《{c.title}》 {where(c.page, c.section, c.ocr)}"
+    return f"[{c.n}] 《{c.title}》 {where(c.page, c.section, c.ocr, c.locator)}"
 
 
 def answer_text(a: Answer) -> str:

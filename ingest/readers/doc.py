@@ -16,10 +16,11 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from ingest.cells import table_from_cells
 from ingest.errors import DocumentError
+from ingest.lines import PAGE_NUMBER, Line
 from ingest.model import Report
-from ingest.parse import parse_text_bytes, sha256_file
-from ingest.readers.base import paragraph_locator
+from ingest.readers.base import build_report, paragraph_locator
 
 TIMEOUT_S = 120
 FIELD_CODE = re.compile(
@@ -77,19 +78,74 @@ def doc_text(path: Path) -> str:
             str(path), f"无法读取 .doc 文件（{why[0] if why else '没有文字'}）；请另存为 .docx 或 PDF 后再读入"
         )
     text = done.stdout.decode("utf-8", "replace")
-    lines = [clean_line(ln) for ln in text.split("\n") if not FAST_SAVED.match(ln.strip())]
-    return "\n".join(lines)
+    return "\n".join(clean_line(ln) for ln in text.split("\n") if not FAST_SAVED.match(ln.strip()))
+
+
+def _is_row(line: str) -> bool:
+    """A line of tab-separated cells, not a sentence with a tab in it ("14.节能环保…支出\t19669万元；")."""
+    return "\t" in line and line.strip() != "" and line.rstrip()[-1] not in "。；;"
+
+
+def _in_table(lines: list[str], i: int) -> bool:
+    """A line without a tab between two rows still belongs to the table: a label whose figure cells are
+    empty (catdoc prints no tabs for them), or a long cell Word wrapped onto a second paragraph."""
+    line = lines[i].strip()
+    nxt = lines[i + 1] if i + 1 < len(lines) else ""
+    return bool(line) and len(line) <= 60 and line[-1] not in "。；;：:" and _is_row(nxt)
+
+
+def _table_rows(region: list[str]) -> list[list[str | None]]:
+    rows: list[list[str | None]] = []
+    pending = ""
+    for k, line in enumerate(region):
+        if "\t" in line:
+            cells = [c.strip() for c in line.split("\t")]
+            if pending:  # a wrapped cell's first part: its end opens this line
+                cells[0] = pending + cells[0]
+                pending = ""
+            rows.append(list(cells))
+            continue
+        nxt_first = region[k + 1].split("\t")[0].strip() if k + 1 < len(region) else ""
+        if nxt_first and len(nxt_first) <= 8 and len(line.strip()) >= 10 and not nxt_first[0].isdigit():
+            pending = line.strip()
+        else:
+            rows.append([line.strip()])
+    width = max(len(r) for r in rows)
+    return [r + [""] * (width - len(r)) for r in rows]
+
+
+def doc_lines(text: str) -> tuple[list[Line], int]:
+    """catdoc's text → lines, tables (runs of tab rows) read into TableData as the PDF reader does."""
+    out: list[Line] = []
+    pages = text.split("\f")
+    for page_no, page in enumerate(pages, start=1):
+        lines = [ln for ln in page.split("\n") if not PAGE_NUMBER.match(ln.strip())]
+        i = 0
+        while i < len(lines):
+            if not _is_row(lines[i]):
+                if lines[i].strip():
+                    out.append(Line(lines[i].replace("\t", " ").strip(), page_no))
+                i += 1
+                continue
+            region = []
+            while i < len(lines) and (_is_row(lines[i]) or region and _in_table(lines, i)):
+                region.append(lines[i])
+                i += 1
+            table = table_from_cells(_table_rows(region)) if len(region) >= 2 else None
+            if table is None:
+                out += [Line(r.replace("\t", " ").strip(), page_no) for r in region if r.strip()]
+            else:
+                out.append(Line("", page_no, table=table))
+    return out, len(pages)
 
 
 def read(path: Path, on_page: Callable[[int, int], None] | None = None) -> Report:
-    from dataclasses import replace
-
     if path.read_bytes()[:4] == b"PK\x03\x04":  # a .docx saved under a .doc name
         from ingest.readers import docx
 
         return docx.read(path, on_page)
-    text = doc_text(path)
-    report = parse_text_bytes(text.encode("utf-8"), doc_id=path.stem, path=str(path), sha256=sha256_file(path))
-    where = paragraph_locator("Word 文档（.doc）") if report.pages <= 1 else None
-    blocks = tuple(replace(b, locator=where(b)) for b in report.blocks) if where else report.blocks
-    return replace(report, blocks=blocks, source_format="doc", encoding="doc")
+    lines, pages = doc_lines(doc_text(path))
+    if not any(ln.text or ln.table is not None for ln in lines):
+        raise DocumentError(str(path), ".doc 文件中没有文字；请另存为 .docx 或 PDF 后再读入")
+    where = paragraph_locator("Word 文档（.doc）") if pages <= 1 else None
+    return build_report(path, lines, source_format="doc", pages=pages, where=where)
