@@ -417,7 +417,16 @@ def _growth(figs: list[Figure], i: int, quote: str) -> Derived | None:
         levels = [f for f in window if f.level]
         # the base compared with is stated in the change's own list item ("…；公务接待费B，比预算A增加C")
         same = [f for f in levels if f.sentence == change.sentence and f.segment == change.segment]
-        base = next((f for f in reversed(same) if target and f.role == target), None)
+        years = [int(y) for y in YEAR.findall(_compared_words(figs, i))]
+        # "2026年预算B，比2025年预算减少C": a 预算 of another year than the one compared with is not the base
+        base = next(
+            (
+                f
+                for f in reversed(same)
+                if target and f.role == target and not (years and f.period and f.period != years[-1])
+            ),
+            None,
+        )
         delta = _yuan(change)
         why = "" if certain else "变动额与金额不在同一句，按上一句的金额推算"
         if base is not None:  # "上年P，本年B，增加C，增长Y%" / "比预算A增加C，增长Y%": Y = C/P

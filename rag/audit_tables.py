@@ -59,12 +59,13 @@ def row_sum_findings(facts: list[Fact]) -> list[Finding]:
     """合计 = the sum of the columns beside it under the same header (基本支出 + 项目支出 + 单位预留机动经费…).
     A sum that differs is an 错误 when every column beside the total is a known part of it, else 提示."""
     out: list[Finding] = []
-    rows: dict[tuple[str, str, str, int | None], dict[str, Fact]] = {}
+    # one printed row (its source line): rows of one label under other classifications are other rows
+    rows: dict[tuple[str, str, str, int | None, str], dict[str, Fact]] = {}
     for f in facts:
         if f.flagged or not f.column or f.unit == "%":
             continue
-        rows.setdefault((f.table_id, f.row_label, f.code, f.page), {})[f.column] = f
-    for (_, label, _code, _page), cols in rows.items():
+        rows.setdefault((f.table_id, f.row_label, f.code, f.page, f.source), {})[f.column] = f
+    for (_, label, _code, _page, _src), cols in rows.items():
         for column, total in cols.items():
             parent, leaf = _split(column)
             if leaf not in TOTAL_WORDS:
@@ -112,7 +113,9 @@ def code_sum_findings(facts: list[Fact]) -> list[Finding]:
     groups: dict[tuple[str, str], dict[str, Fact]] = {}
     dup: set[tuple[str, str, str]] = set()
     for f in facts:
-        if f.flagged or not f.code or not f.column or not re.fullmatch(r"\d{3}(\d{2}){0,2}", f.code):
+        if f.flagged or not f.code or not f.column or not re.fullmatch(r"[2-5]\d{2}(\d{2}){0,2}", f.code):
+            continue  # 功能分类 2xx, 经济分类 3xx/5xx; a 绩效 table's "100" is a target, not a code
+        if re.search(r"绩效|指标", f.table_title + f.column):
             continue
         g = groups.setdefault((f.table_id, f.column), {})
         if f.code in g and g[f.code].value != f.value:

@@ -263,12 +263,15 @@ def _list_parts(raw: str, base: int, figs: list[Figure]) -> tuple[Figure, list[F
     pre = [f for f in money if f.mention.start < at]
     if not pre or not pre[-1].level or pre[-1].role == "上年":
         return None
+    if re.search(r"[；;]", raw[pre[-1].mention.start - base : m.start()]):
+        return None  # "…；其中…": the list is of an amount before the "；", not the one next to it
     parts: list[Figure] = []
     closed: set[int] = set()
     for f in money[len(pre) :]:
         local = f.mention.start - base
         seg_start = max(raw.rfind("；", 0, local), raw.rfind(";", 0, local), m.end() - 1)
-        if LIST_WORD.search(raw, seg_start + 1, local) or _in_brackets(raw, local):
+        nested = LIST_WORD.search(raw, seg_start + 1, local) or re.search(r"[：:]", raw[m.end() + 1 : local])
+        if nested or _in_brackets(raw, local):
             closed.add(f.segment)
         if f.segment in closed or not f.level or f.role == "上年":
             continue

@@ -55,3 +55,9 @@ def test_budget_after_completion_words_is_not_the_current_amount() -> None:
 def test_a_change_with_no_amount_of_its_own_is_not_checked() -> None:
     s = "主要原因是人员增加。与上年相比，增加10万元，增长50%。"
     assert derived_figures(s) == []
+
+
+def test_a_budget_of_another_year_is_not_the_base() -> None:
+    """beijing-shangwuju-2026-bumen-yusuan p.10: the 2026 预算 is the current amount; the base is 2025's (B+C)."""
+    s = "2026年财政拨款“三公”经费预算231.48万元，比2025年财政拨款“三公”经费年初预算减少53.34万元，下降18.73%，主要原因："
+    assert _one(s, "18.73") == ("verified", Decimal("18.73"), True, "growth_rate")
