@@ -155,6 +155,7 @@ def test_eval_end_to_end_on_three_questions(corpus_settings, tmp_path: Path) -> 
     assert m["evidence_recall_at_k"] == 1.0 and m["numeric_accuracy"] == 1.0
     assert m["abstention"] == 1.0 and m["false_abstention"] == 0.0
     assert set(result["by_type"]) == {"why", "lookup", "unanswerable"}
+    assert m["off_report_citations"] == 0.0 and m["right"] == 1.0  # both answers cite their own report only
     assert {p.name for p in out.iterdir()} >= {"report.json", "report.md", "metrics.png", "latency.png"}
     assert "evidence_recall_at_k" in (out / "report.md").read_text(encoding="utf-8")
 
@@ -240,3 +241,48 @@ def test_leave_one_family_out_scores_each_family_with_the_others_choice() -> Non
     assert out["families"]["a"]["tuning"] == vars(strict)  # chosen on b
     assert out["families"]["a"]["held_out"]["citation_support"] == 0.0
     assert out["families"]["b"]["tuning"] == vars(loose)
+
+
+def test_off_report_share_counts_citations_of_reports_the_question_did_not_name() -> None:
+    from eval.gold import GoldQuestion
+    from eval.harness import Outcome, off_report_share
+    from eval.metrics import summarize
+
+    q = GoldQuestion("x", "西南大学2023年实验室及相关设施支出是多少？", "swu-2023", "lookup", (), ())
+    cites = Outcome("…", False, (), (), cited_docs=("swu-2023", "swu-2021", "swu-2024", "swu-2023"))
+    assert off_report_share(q, cites) == 0.5
+    assert off_report_share(q, Outcome("…", True, (), ())) is None  # an abstention cites nothing
+    ranked = GoldQuestion("y", "哪个部门2024年公务接待费最多？", "swu-2023", "rank", (), ())
+    assert off_report_share(ranked, cites) is None  # a ranking names several reports
+    row = {
+        "type": "lookup",
+        "abstained": False,
+        "declined": False,
+        "evidence_recall": 1.0,
+        "citation_support": 1.0,
+        "numeric_accuracy": 1.0,
+        "numbers_checked": 0,
+        "numbers_verified": 0,
+        "numbers_unsupported": 0,
+        "latency_ms": 1.0,
+        "off_report": 0.5,
+        "first_cited_doc": "swu-2021",
+        "doc": "swu-2023",
+    }
+    m = summarize([row])
+    assert m["off_report_citations"] == 0.5 and m["right"] == 0.0  # the first citation is another report's
+
+
+def test_wide_facts_become_the_gold_set_the_acceptance_check_writes(tmp_path: Path) -> None:
+    from eval.wide import SHARED, facts_gold, families
+
+    if not (SHARED / "realdata-wide").is_dir():
+        pytest.skip("../shared/realdata-wide is absent")
+    rows = facts_gold()
+    assert len(rows) >= 100 and rows[0]["id"].startswith("w-")
+    path = tmp_path / "wide.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    gold = load_gold(path)  # the harness reads it
+    assert all(q.type == "lookup" and len(q.expected_numbers) == 1 and q.evidence for q in gold)
+    fam = families()
+    assert {fam[q.doc] for q in gold} >= {"dept-pdf", "gov-pdf", "gov-html"}
