@@ -605,6 +605,8 @@ def _shares(text: str, resolve: Callable[[str], Decimal | None] | None) -> list[
             d = _derived(
                 "share", m, m.group(4), rng, f"{m.group(1)}{m.group(2)}/{how_whole}", (m.group(0), how_whole), offset
             )
+            if d and how_whole.endswith("（表）") and SUBSET.search(sentence):
+                d = replace(d, certain=False, why="评价涉及资金的口径可能与表中的总额不同")
             if d:
                 out.append(d)
         offset += len(sentence)

@@ -83,6 +83,22 @@ def _narrative_table(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
                 continue
             cell = str(src.get("value", ""))
             kind, severity = "narrative_table", "error" if n.status == "mismatch" else "info"
+            why = "差在末位，可能是尾数" if n.status == "rounding" else ""
+            # "项目支出预算417.41万元，…其中：一般公共服务支出417.41万元": the item may be of that part only
+            at = re.search(r"(?<![\d.,])" + re.escape(re.sub(r"\s", "", n.text)), sentence)
+            said_before = sentence[: at.start()] if at else sentence
+            named = re.findall(r"([^（）()，。；、]+)[（(][款项][）)]", said_before.split("，")[-1])
+            row = re.sub(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]?", "", str(src.get("row") or ""))
+            if severity == "error" and named and not row.endswith(named[-1].strip('“”"')):
+                severity, why = "info", "句中说的是款或项，表中对应的是类或合计，可能不是同一项"
+            # …or under a heading "（二）项目支出：" earlier in the passage
+            head = c.text[: c.text.find(sentence[:12])] if sentence[:12] in c.text else ""
+            marks = re.findall(r"[（(][一二三四五六七八九十][）)]\s*([^（(：:\n]{0,12})[：:]", head)
+            context = said_before + (marks[-1] if marks else "")
+            if severity == "error" and re.search(r"基本支出|项目支出", context):
+                part = re.findall(r"基本支出|项目支出", context)[-1]
+                if part not in str(src.get("key")) and part not in str(src.get("column")):
+                    severity, why = "info", f"句中先说了「{part}」，这个数可能只是{part}部分，表中是全部"
             message = (
                 f"正文金额与表格不符：{src.get('key') or src.get('row')}在{src.get('table') or '表中'}"
                 f"「{src.get('row') or src.get('column')}」为{cell}"
@@ -100,8 +116,8 @@ def _narrative_table(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
                     c.section,
                     sentence,
                     cells=(_cell_text(src),),
-                    why="差在末位，可能是尾数" if n.status == "rounding" else "",
-                    fix=sentence.replace(re.sub(r"\s", "", n.text), cell, 1) if n.status == "mismatch" else "",
+                    why=why,
+                    fix=(sentence[: at.start()] + cell + sentence[at.end() :]) if at and severity == "error" else "",
                 )
             )
     return out
@@ -121,9 +137,12 @@ def _cell_text(src: dict) -> str:
 
 
 def _sentence_of(text: str, needle: str) -> str:
+    """The sentence holding the figure `needle` ("0万元" is not the end of "16,800万元")."""
+    figure = re.compile(r"(?<![\d.,])" + re.escape(re.sub(r"\s", "", needle)))
     for s in re.split(r"(?<=[。；])", text):
-        if needle in s:
-            return re.sub(r"\s+", "", s)[:300]
+        flat = re.sub(r"\s+", "", s)
+        if figure.search(flat):
+            return flat[:300]
     return re.sub(r"\s+", "", text)[:300]
 
 

@@ -70,14 +70,18 @@ def row_sum_findings(facts: list[Fact]) -> list[Finding]:
             parent, leaf = _split(column)
             if leaf not in TOTAL_WORDS:
                 continue
+            # every leaf under the total's header, nested groups included ("财政拨款收入 > 一般公共预算" beside
+            # "上级补助收入"); a group's own 小计 is not a part
+            prefix = f"{parent} > " if parent else ""
             sibs = [
-                (lf, f)
+                (c[len(prefix) :], f)
                 for c, f in cols.items()
-                if c != column and _split(c)[0] == parent and (lf := _split(c)[1]) not in TOTAL_WORDS
+                if c != column and c.startswith(prefix) and _split(c)[1] not in TOTAL_WORDS
             ]
             sibs = [(lf, f) for lf, f in sibs if not NOT_A_PART.search(lf)]
-            if len(sibs) < 2:
-                continue
+            numbers = sorted([total.value] + [f.value for _, f in sibs])
+            if len(sibs) < 2 or numbers == [Decimal(i) for i in range(1, len(numbers) + 1)]:
+                continue  # a 栏次 row (1 2 3 …) numbers the columns
             values = [total.value] + [f.value for _, f in sibs]
             s = sum((f.value for _, f in sibs), Decimal(0))
             step = _step(values)
@@ -86,7 +90,7 @@ def row_sum_findings(facts: list[Fact]) -> list[Finding]:
             hidden = sum((_step([v]) / 2 for v in values), Decimal(0))
             if diff <= step / 2 or (diff <= hidden and any(_step([v]) > step for v in values)):
                 continue
-            known = all(lf in KNOWN_PARTS for lf, _ in sibs)
+            known = all(_split(lf)[1] in KNOWN_PARTS for lf, _ in sibs)
             severity = _severity(diff, step, len(sibs)) if known else "info"
             names = "+".join(lf for lf, _ in sibs)
             out.append(
@@ -239,17 +243,23 @@ def missing_table_findings(titles: list[str], text: str, kind: str) -> tuple[lis
             continue
         said = [m.group(0) for m in re.finditer(r"[^。\n]{0,60}" + pat + r"[^。\n]{0,60}", text)]
         explained = any(ABSENCE_NOTE.search(s) for s in said)
+        # 政府性基金 and 国有资本经营 tables are left out when empty in some years' and provinces' templates
+        optional = "政府性基金" in name or "国有资本" in name
         out.append(
             Finding(
                 "missing_table",
-                "info" if explained else "error",
+                "info" if explained or optional else "error",
                 f"缺少标准报表「{name}」",
                 name,
                 "（未见此表）",
                 None,
                 "",
                 (said[0] if said else "")[:300],
-                why="正文说明了没有这类收支，可能是按规定不公开空表" if explained else "",
+                why="正文说明了没有这类收支，可能是按规定不公开空表"
+                if explained
+                else "部分年份和地区的公开模板在没有这类资金时不列此表"
+                if optional
+                else "",
                 fix=f"补上「{name}」（无数据时公开空表并注明）",
             )
         )
