@@ -87,6 +87,9 @@ def _narrative_table(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
             # "项目支出预算417.41万元，…其中：一般公共服务支出417.41万元": the item may be of that part only
             at = re.search(r"(?<![\d.,])" + re.escape(re.sub(r"\s", "", n.text)), sentence)
             said_before = sentence[: at.start()] if at else sentence
+            years = re.findall(r"(20\d\d)年", re.split(r"[，,；;]", said_before)[-1])
+            if years and kf.year and int(years[-1]) != kf.year:
+                continue  # "2025年预算数为9.23万元" in a 2026 budget: another year's figure, not the cell's
             named = re.findall(r"([^（）()，。；、]+)[（(][款项][）)]", said_before.split("，")[-1])
             row = re.sub(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]?", "", str(src.get("row") or ""))
             if severity == "error" and named and not row.endswith(named[-1].strip('“”"')):
