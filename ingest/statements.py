@@ -561,6 +561,7 @@ def _derived(
 def _shares(text: str, resolve: Callable[[str], Decimal | None] | None) -> list[Derived]:
     out: list[Derived] = []
     offset = 0
+    before: tuple[str, list[Mention]] = ("", [])
     for sentence in SENTENCE.split(text):
         money = [m for m in mentions(sentence) if m.yuan is not None]
         for m in SHARE.finditer(sentence):
@@ -571,9 +572,12 @@ def _shares(text: str, resolve: Callable[[str], Decimal | None] | None) -> list[
             whole: tuple[Decimal, Decimal] | None = None
             how_whole = ""
             if named:  # "占政府采购支出总额的100%": the amount of that name, in the sentence or the tables
-                for w in money:
-                    clause = _clause_before(sentence, w.start)
-                    if w.start < m.start() and clause and (clause.endswith(named) or named.endswith(clause[-6:])):
+                # …stated before it in this sentence, or in the sentence before ("…支出总额6.95万元，其中…。…占
+                # 政府采购支出总额的100%")
+                pool = [(sentence, w) for w in money if w.start < m.start()] + [(before[0], w) for w in before[1]]
+                for where, w in pool:
+                    clause = _clause_before(where, w.start)
+                    if clause and (clause.endswith(named) or named.endswith(clause[-6:])):
                         lo, hi = _interval(w.text[: -len(w.unit)].strip())
                         f = UNIT_FACTOR[w.unit]
                         whole, how_whole = (lo * f, hi * f), w.text
@@ -609,5 +613,7 @@ def _shares(text: str, resolve: Callable[[str], Decimal | None] | None) -> list[
                 d = replace(d, certain=False, why="评价涉及资金的口径可能与表中的总额不同")
             if d:
                 out.append(d)
+        if sentence.strip():
+            before = (sentence, money)
         offset += len(sentence)
     return out
