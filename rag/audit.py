@@ -81,6 +81,9 @@ def _narrative_table(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
             # a 三公 item of the 三公 paragraph is not the 机关运行经费 table's row of that name, nor the reverse
             if any(w in table and w not in sentence + c.section for w in ("机关运行", "三公")):
                 continue
+            # a row of a table listing projects is a project, not the category the sentence names
+            if re.search(r"项目|专项业务经费支出表", table) and "项目" not in sentence:
+                continue
             cell = str(src.get("value", ""))
             kind, severity = "narrative_table", "error" if n.status == "mismatch" else "info"
             why = "差在末位，可能是尾数" if n.status == "rounding" else ""

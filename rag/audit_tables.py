@@ -49,7 +49,7 @@ def _step(values: list[Decimal]) -> Decimal:
 
 def _severity(diff: Decimal, step: Decimal, parts: int = 2) -> str:
     """One unit in the last place per summed part can be rounding of its parts (尾数): 提示; more: 错误."""
-    return "info" if diff <= step * max(parts, 2) / 2 + Decimal("1e-9") else "error"
+    return "info" if diff <= step * max(parts, 2) + Decimal("1e-9") else "error"
 
 
 def _split(column: str) -> tuple[str, str]:
@@ -127,12 +127,18 @@ def code_sum_findings(facts: list[Fact]) -> list[Finding]:
         if f.code in g and g[f.code].value != f.value:
             dup.add((f.table_id, f.column, f.code))  # one code twice with two values: the rows can't be summed
         g.setdefault(f.code, f)
+    codes: dict[str, set[str]] = {}
+    for (table, _), by_code in groups.items():
+        codes.setdefault(table, set()).update(by_code)
     for (table, column), by_code in groups.items():
         for code, parent in by_code.items():
             if len(code) not in (3, 5):
                 continue
             kids = [f for c, f in by_code.items() if len(c) == len(code) + 2 and c.startswith(code)]
             if not kids:
+                continue
+            # a 项 of the table whose cell in this column was not read: the column can't be summed
+            if len([c for c in codes[table] if len(c) == len(code) + 2 and c.startswith(code)]) != len(kids):
                 continue
             s = sum((k.value for k in kids), Decimal(0))
             step = _step([parent.value] + [k.value for k in kids])
@@ -175,11 +181,16 @@ def cross_table_findings(facts: list[Fact]) -> list[Finding]:
     财政拨款, or one fund), with different totals: 科学技术支出 in 收入支出决算总表 and in 支出决算表."""
     out: list[Finding] = []
     groups: dict[tuple[str, str], dict[str, Fact]] = {}
+    rows_of: dict[tuple[str, str], set[str]] = {}
+    for f in facts:
+        rows_of.setdefault((f.table_id, _label_key(f.row_label)), set()).add(f.source)
     for f in facts:
         leaf = f.column.split(" > ")[-1] if f.column else ""
         label = _label_key(f.row_label)
         if f.flagged or leaf not in TOTAL_COLUMNS or not label.endswith("支出") or GENERIC_ROWS.search(label):
             continue
+        if re.match(r"[35]", f.code or "") or len(rows_of[(f.table_id, label)]) > 1:
+            continue  # 经济分类 rows, or a label on many rows of its table (one per 功能分类): not one item
         if NOT_COMPARABLE_TABLES.search(f.table_title) or ("收入" in f.table_title and "支出" not in f.table_title):
             continue
         groups.setdefault((fund_of(f.table_title) or "全部", label), {}).setdefault(f.table_id, f)
