@@ -288,6 +288,7 @@ def empty_table_findings(tables: list[dict], text: str) -> list[Finding]:
     """A table with no figure in it and no note ("本表无数据", "本部门没有…") in the table or near its title
     in the text; or whose note names another kind of money (a 政府性基金 table noting 国有资本经营)."""
     out: list[Finding] = []
+    flat = re.sub(r"[ \t]", "", text)
     for t in tables:
         cells = [c for r in t["rows"] for c in r]
         numbers = [c for c in cells if re.fullmatch(r"-?[\d,]+(?:\.\d+)?", c.strip() or "x")]
@@ -297,8 +298,7 @@ def empty_table_findings(tables: list[dict], text: str) -> list[Finding]:
             continue  # a table of text (a narrative row), not a table of figures
         notes = [c for c in cells + [t["title"]] if EMPTY_NOTE.search(c)]
         title = re.sub(r"\s", "", t["title"])
-        flat = re.sub(r"[ \t]", "", text)
-        near = [flat[m.start() : m.end() + 600] for m in re.finditer(re.escape(title), flat)]
+        near = [flat[m.start() : m.end() + 600] for m in re.finditer(re.escape(title), flat)] if len(title) >= 4 else []
         notes += [s for s in near if EMPTY_NOTE.search(s)]
         fund = fund_of(title)
         other = [n for n in notes if fund and fund_of(n) and fund_of(n) != fund]
