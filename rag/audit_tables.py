@@ -291,6 +291,8 @@ def empty_table_findings(tables: list[dict], text: str) -> list[Finding]:
     flat = re.sub(r"[ \t]", "", text)
     for t in tables:
         cells = [c for r in t["rows"] for c in r]
+        if len(re.sub(r"\s", "", t["title"])) < 4 or any(re.search(r"%|％|指标", c) for c in cells):
+            continue  # an untitled table, or a table of targets: not one of the report's money tables
         numbers = [c for c in cells if re.fullmatch(r"-?[\d,]+(?:\.\d+)?", c.strip() or "x")]
         if not t["rows"] or any(re.sub(r"[0.,\-]", "", c) for c in numbers):
             continue
