@@ -161,9 +161,11 @@ NOT_STAGE = re.compile(
     r"上年(?:度)?结转|上年(?:度)?结余|以前年度"
 )
 COMPARISON = re.compile(r"(?:与|和|同)[^，,；;]{0,20}?相比|(?:比|较|同比|对比)[^，,；;]{0,24}?$")
-CHANGE_VERB = re.compile(r"(增加|减少|增长|下降|上升|提高|降低|增|减|多|少|节约|超支|调增|调减)了?(?:约|为)?$")
+CHANGE_VERB = re.compile(
+    r"(增加|减少|增长|下降|上升|提高|降低|增收|减收|增支|减支|增|减|多|少|节约|超支|调增|调减)了?(?:约|为)?$"
+)
 RATE_VERB = re.compile(r"(增加|减少|增长|下降|上升|提高|降低|增幅|降幅|增|减)(?:幅度)?(?:了|为|达|约)?$")
-UP_WORDS = ("增加", "增长", "上升", "提高", "增幅", "增", "多", "超支", "调增")
+UP_WORDS = ("增加", "增长", "上升", "提高", "增幅", "增", "多", "超支", "调增", "增收", "增支")
 COMPLETION_CUE = re.compile(
     r"(?:预算(?:数)?的|(?:完成|为)[^，,；;]{0,8}预算[^，,；;]{0,16}的|执行率|完成率|执行进度|完成比例|完成进度)(?:为|是|达到?)?$"
 )
@@ -196,6 +198,9 @@ class Figure:
     sentence: int  # index of its sentence in the text
     opens: bool = False  # its sentence begins with a comparison ("与上年相比，…") and states no level first
     segment: int = 0  # how many "；" stand before it in its sentence: list items are segments
+    bracketed: bool = (
+        False  # inside "（…）": a part or a note of the figure before ("预算36.3亿元（其中：开发区4.6亿元）")
+    )
 
     @property
     def level(self) -> bool:
@@ -254,7 +259,11 @@ def read_figures(text: str) -> list[Figure]:
             mm = replace(m, start=m.start + a, end=m.end + a)
             segment = len(re.findall(r"[；;]", sentence[: m.start]))
             period = int(year[-1]) if year else None
-            out.append(Figure(mm, role, direction, period, clause, lead, si, opens and not seen_level, segment))
+            head = sentence[: m.start]
+            bracketed = head.count("（") + head.count("(") > head.count("）") + head.count(")")
+            out.append(
+                Figure(mm, role, direction, period, clause, lead, si, opens and not seen_level, segment, bracketed)
+            )
             seen_level = seen_level or role in CURRENT_ROLES
             prev_end = m.end
     return out
@@ -370,10 +379,10 @@ def _window(figs: list[Figure], i: int, back: bool) -> tuple[list[Figure], bool]
     """The figures before figs[i] in its sentence; when `back` and none of them is a current level, the
     sentence before's too (certain only when figs[i]'s sentence opens with a comparison)."""
     s = figs[i].sentence
-    own = [f for f in figs[:i] if f.sentence == s]
+    own = [f for f in figs[:i] if f.sentence == s and not f.bracketed]
     if not back or any(f.level and f.role != "上年" for f in own):
         return own, True
-    before = [f for f in figs[:i] if f.sentence == s - 1]
+    before = [f for f in figs[:i] if f.sentence == s - 1 and not f.bracketed]
     certain = any(f.opens for f in own + [figs[i]])
     return before + own, certain
 
@@ -404,6 +413,13 @@ def _make(
         certain,
         why,
     )
+
+
+def _subject(clause: str) -> str:
+    """What a change clause names before its comparison and verb: "今年本级安排比上年增加" → "本级安排"."""
+    head = re.split(r"比|较|同比|与|和", clause)[0]
+    head = CHANGE_VERB.sub("", head)
+    return re.sub(r"今年|本年|当年|全年|各|均|共|分别|合计|相应|预计|20\d\d年度?", "", head)
 
 
 def _growth(figs: list[Figure], i: int, quote: str) -> Derived | None:
@@ -446,6 +462,9 @@ def _growth(figs: list[Figure], i: int, quote: str) -> Derived | None:
         )
         if current is None:
             return None
+        subject = _subject(change.clause)
+        if subject and not any(subject[k : k + 2] in current.clause for k in range(len(subject) - 1)):
+            certain, why = False, f"变动额说的是「{subject}」，与金额「{current.clause}」未必是同一项"
         up = change.direction > 0
         prior = _sub(_yuan(current), delta) if up else _add(_yuan(current), delta)
         how = f"{_amount(change)}/({_amount(current)}{'−' if up else '+'}{_amount(change)})"
@@ -523,6 +542,8 @@ def derived_figures(text: str, resolve: Callable[[str], Decimal | None] | None =
         a, b = spans[f.sentence]
         quote = _compact(text[a:b])
         d = None
+        if f.bracketed:
+            continue  # "（其中：市本级为预算的100.6%）": its amounts are not stated
         if f.role == "增减率":
             d = _growth(figs, i, quote)
         elif f.role == "完成率":

@@ -252,31 +252,55 @@ def _in_brackets(text: str, at: int) -> bool:
 LIST_WORD = re.compile(r"其中|包括")
 
 
+NESTED = re.compile(r"其中|包括|主要是|主要用于|主要包括|用于|含|分别")
+# a list item that is not a part but another statement ("；2017年下达…", "偿还…", "调减…")
+NOT_A_PART = re.compile(r"20\d\d年|下达|偿还|调增|调减|增收|减收|增支|减支|举借|转贷|计提|完成|比|较|同比")
+
+
 def _list_parts(raw: str, base: int, figs: list[Figure]) -> tuple[Figure, list[Figure]] | None:
     """The whole before "其中/包括" and its parts: the amounts of the list, each "；" item's up to a nested
-    "其中" or bracket (a part broken down further: "本金A（一般债券B，专项债券C）")."""
-    m = LIST_WORD.search(raw)
+    list or bracket (a part broken down further: "本金A（一般债券B，专项债券C）"); the list ends at an
+    item that states something else. None when the list can't be told."""
+    m = next((x for x in LIST_WORD.finditer(raw) if not _in_brackets(raw, x.start())), None)
     if m is None:
         return None
     at = base + m.start()
     money = [f for f in figs if f.mention.unit != "%"]
-    pre = [f for f in money if f.mention.start < at]
+    pre = [f for f in money if f.mention.start < at and not _in_brackets(raw, f.mention.start - base)]
     if not pre or not pre[-1].level or pre[-1].role == "上年":
         return None
     if re.search(r"[；;]", raw[pre[-1].mention.start - base : m.start()]):
         return None  # "…；其中…": the list is of an amount before the "；", not the one next to it
     parts: list[Figure] = []
     closed: set[int] = set()
-    for f in money[len(pre) :]:
+    head = re.sub(r"(?:为|是|共|共计|达|合计为)$", "", pre[-1].clause)[-4:]
+    for f in money:
         local = f.mention.start - base
-        seg_start = max(raw.rfind("；", 0, local), raw.rfind(";", 0, local), m.end() - 1)
-        nested = LIST_WORD.search(raw, seg_start + 1, local) or re.search(r"[：:]", raw[m.end() + 1 : local])
-        if nested or _in_brackets(raw, local):
+        if f.mention.start < at or _in_brackets(raw, local) or f.role == "变动额":
+            continue
+        seg = max(raw.rfind("；", 0, local), raw.rfind(";", 0, local), m.end() - 1) + 1
+        item = re.split(r"[，,：:、]", raw[seg:local])[-1]
+        # another statement; the same kind of whole for another body ("市级…债务限额A，其中…；县区…债务限额B");
+        # "19，481万元" read as 481
+        if NOT_A_PART.search(item) or re.search(r"\d，$", raw[:local]) or (len(head) >= 3 and item.endswith(head)):
+            break
+        nested = NESTED.search(raw, max(seg, m.end()), local) or re.search(r"[：:]", raw[max(seg, m.end() + 1) : local])
+        if nested:
             closed.add(f.segment)
         if f.segment in closed or not f.level or f.role == "上年":
             continue
         parts.append(f)
     return pre[-1], parts
+
+
+def _classifications(parts: list[Figure], whole: Decimal, tol: Decimal) -> bool:
+    """The list classifies the whole twice or more ("按地区…；按性质…"): consecutive runs each sum to it."""
+    run, runs = Decimal(0), 0
+    for p in parts:
+        run += p.mention.yuan or Decimal(0)
+        if abs(run - whole) <= tol:
+            run, runs = Decimal(0), runs + 1
+    return runs >= 2 and run == 0
 
 
 BALANCE = re.compile(r"(?:当年|本年)?收支(?:相抵后?)?结余(?:为)?$|当年结余(?:为)?$")
@@ -353,6 +377,8 @@ def parts_findings(chunks: list[Chunk]) -> list[Finding]:
             unit = whole.mention.unit
             shown = _plain(total / UNIT_FACTOR[unit])
             arithmetic = " + ".join(re.sub(r"\s", "", p.mention.text) for p in parts) + f" = {shown}{unit}"
+            if _classifications(parts, w, tol):
+                continue
             if total > w + tol or (full or pair) and abs(total - w) > tol:
                 out.append(
                     Finding(
