@@ -10,6 +10,7 @@ states is 未知 (UNKNOWN), never a guess from the file name alone.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -36,7 +37,7 @@ SURE = 0.8
 CJK = "\u4e00-\u9fff"
 # How a body's name ends (longest first where one ends another).
 BODY_END = (
-    r"(?:人民政府办公厅|人民政府办公室|人民政府|行政公署|管理委员会|委员会|办公厅|办公室|办事处|工作部|宣传部|组织部|统战部"
+    r"(?:人民政府办公厅|人民政府办公室|人民政府|政府|行政公署|管理委员会|委员会|办公厅|办公室|办事处|工作部|宣传部|组织部|统战部"
     r"|检察院|法院|研究院|研究所|设计院|医院|学院|大学|中学|小学|学校|幼儿园|图书馆|博物馆|纪念馆|文献馆|文化馆|档案馆"
     r"|中心|总队|支队|大队|局|厅|委|办|院|馆|所|站|队|会|社|台|园|部|处|室|团|场)"
 )
@@ -70,10 +71,8 @@ SESSION_SHORT = re.compile(
     rf"([{CJK}]{{2,8}}?{PLACE_END})\s*[一二三四五六七八九十]+届人大[一二三四五六七八九十]+次会议"
 )
 ENTRUSTED = re.compile(rf"受\s*([{CJK}]{{2,14}}?{PLACE_END})\s*人民政府委托")
-PLACE_REPORT = re.compile(rf"关于\s*([{CJK}]{{2,14}}?{PLACE_END})\s*20[0-4]\d\s*年")
-PLACE_WITH_LEVEL = re.compile(
-    rf"([{CJK}]{{2,10}}?{PLACE_END})(?=本级|全市|全省|全区|全县|级(?:一般|政府|国有|社会|预算|决算))"
-)
+PLACE_REPORT = re.compile(rf"关于\s*([{CJK}]{{2,14}}?{PLACE_END})\s*(?:20[0-4]\d)?\s*年")
+PLACE_WITH_LEVEL = re.compile(rf"([{CJK}]{{2,10}}?(?:省|市|州|盟|县|区|旗))(?=本级|全市|全省|全区|全县)")
 PLACE_ANY = re.compile(
     rf"(?:{PROVINCES})(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区)?|[{CJK}]{{2,8}}?{PLACE_END}"
 )
@@ -176,6 +175,16 @@ def undouble(text: str) -> str:
     return re.sub(r"(?:(\d)\1){4,}", lambda m: m.group(0)[::2], text)
 
 
+CN_DIGITS = dict(zip("〇○零一二三四五六七八九", "000123456789", strict=True))
+
+
+def normalize(text: str) -> str:
+    """Full-width digits and letters as ASCII (NFKC: "２０２５" → "2025"), a year in Chinese numerals as
+    digits ("二○二五年" → "2025年")."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"([〇○零一二三四五六七八九]{4})(?=\s*年)", lambda m: "".join(CN_DIGITS[c] for c in m.group(1)), text)
+
+
 def compact(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
@@ -219,30 +228,37 @@ def places_in(name: str) -> list[str]:
 def short_names(body: str) -> tuple[str, ...]:
     """Short forms people use for a body: without the places before it ("清城区工业和信息化局",
     "工业和信息化局"), with its level word ("省人民检察院", "省检察院"), 中国共产党…委员会 as 中共…委 /
-    …市委…; 人民 dropped from 人民检察院/人民法院/人民政府."""
+    …市委…, a 街道办事处 or 镇 by its own name ("万里街道"); 人民 dropped from 人民检察院/人民法院/人民政府.
+    Bare words any body of its kind has ("人民政府", "市人民政府") are not a name."""
     if body in ("", UNKNOWN):
         return ()
     core = re.sub(r"[（(][^）)]*[）)]$", "", body)
-    forms: list[str] = []
-    m = re.match(r"^中国共产党(.+?)委员会(.*)$", core)
+    forms: list[str] = [core]
+    m = re.match(r"^中国共产党(.+?)委员会(.*)$", core) or re.match(r"^中共(.+?[省市县区])委(.+)$", core)
     if m:
         forms += [f"中共{m.group(1)}委{m.group(2)}", f"{m.group(1)}委{m.group(2)}"]
+        if lvl := re.search(r"[省市县区]$", m.group(1)):
+            forms.append(f"{lvl.group(0)}委{m.group(2)}")
     places = places_in(core)
     bare = core
     for p in places:
         bare = bare.removeprefix(p)
-    if len(places) >= 2:
-        forms.append(core.removeprefix(places[0]))
-    if places and bare and bare != core:
+    town = re.match(r"^人民政府(.+?(?:街道|镇|乡))(办事处)?$", bare)
+    if town:  # 人民政府万里街道办事处 → 万里街道办事处, 万里街道
+        forms += [town.group(1) + (town.group(2) or ""), town.group(1)]
+    elif places and bare and bare != core and not re.fullmatch(r"(?:人民)?政府", bare):
+        if len(places) >= 2:
+            forms.append(core.removeprefix(places[0]))
         forms.append(bare)
         level = places[-1][-1] if places[-1][-1] in "省市县区镇乡" else ""
         if level:
             forms.append(level + bare)
-    for f in list(forms) + [core]:
-        if "人民" in f and re.search(r"人民(?:检察院|法院|政府)", f):
+    for f in list(forms):
+        if re.search(r"人民(?:检察院|法院|政府)", f):
             forms.append(re.sub(r"人民(检察院|法院|政府)", r"\1", f))
-    seen = dict.fromkeys(f for f in forms if f != body and len(f) >= 3 and re.search(BODY_END + "$", f))
-    return tuple(seen)
+    generic = re.compile(r"^[省市县区]?(?:人民)?政府$")
+    keep = (f for f in forms if f != body and len(f) >= 3 and not generic.match(f))
+    return tuple(dict.fromkeys(f for f in keep if re.search(BODY_END + "$", f) or re.search(r"(?:街道|镇|乡)$", f)))
 
 
 # --- the signals -------------------------------------------------------------------------------------
@@ -261,14 +277,14 @@ def cover_lines(lines: list[Line]) -> list[str]:
         out: list[str] = []
         for ln in sized:
             if ln.meta["size"] >= floor - 0.01:
-                out.append(undouble(ln.text.strip()))
+                out.append(undouble(normalize(ln.text.strip())))
             elif out and len(out) >= 1 and ln.meta["size"] < floor and any(TITLE_WORDS.search(x) for x in out):
                 break
         return out[:8]
     # text files: the opening short lines up to the first that names a report
     out = []
     for ln in head[:8]:
-        text = undouble(strip_markdown(ln.text.strip())[0]).strip("# ")
+        text = undouble(normalize(strip_markdown(ln.text.strip())[0])).strip("# ")
         if len(text) > 40 or re.search(r"[，。；;,]", text):
             break
         out.append(text)
@@ -283,7 +299,7 @@ def printed_title(cover: list[str], lines: list[Line]) -> tuple[str, str]:
     government report's "关于…的报告" with any word glued before it cut off."""
     cover = [re.sub(r"^附件\s*[\d一二三四五六七八九十]+[：:]?\s*", "", x) for x in cover]
     joined = compact("".join(cover))
-    m = re.search(r"关于.{4,80}?(?:报告|草案|说明)", joined)
+    m = re.search(r"关于.{4,90}报告", joined) or re.search(r"关于.{4,90}?(?:草案|说明)", joined)
     if m:
         return m.group(0), "封面·关于…报告"
     if cover:
@@ -292,13 +308,13 @@ def printed_title(cover: list[str], lines: list[Line]) -> tuple[str, str]:
         idx = [i for i, t in enumerate(cover) if TITLE_WORDS.search(t)]
         if idx:
             parts = cover[: idx[-1] + 1]
-            title = compact("".join(parts))
+            title = re.sub(r"^\d{1,3}(?=[^\d年.])", "", compact("".join(parts)))  # a page number before it
             if 4 <= len(title) <= 90:
                 return title, "封面大字"
     for ln in lines[:60]:
         if ln.table is not None:
             continue
-        text = compact(undouble(strip_markdown(ln.text)[0]))
+        text = compact(undouble(normalize(strip_markdown(ln.text)[0])))
         if re.search(r"[，。；;,、：:]", text):  # a sentence or a lead-in, not a title
             continue
         if 6 <= len(text) <= 70 and re.search(r"决算|预算|自评报告|绩效", text) and not text.endswith("表"):
@@ -320,7 +336,7 @@ def title_body(title: str) -> str:
     t = t.strip("：: ")
     if not t or not re.search(BODY_END + r"(?:[（(][^）)]{1,6}[）)])?$", t):
         return ""
-    if re.fullmatch(rf"[{CJK}]{{2,8}}?{PLACE_END}", t):
+    if re.fullmatch(rf"[{CJK}]{{2,8}}?{PLACE_END}(?:本级)?(?:人民)?(?:政府)?", t):  # a place, or its government
         return ""
     return t
 
@@ -378,8 +394,9 @@ def place_signals(text: str, title: str) -> list[tuple[str, str, float]]:
                 if len(place) >= 2 and not re.match(r"^[省市县区镇乡]", place):
                     out.append((place, rule, w))
     counted = Counter(strip_start(m.group(1)) for m in PLACE_WITH_LEVEL.finditer(text))
-    for place, n in counted.most_common(2):
-        if len(place) >= 3 and n >= 2:
+    total = sum(counted.values())
+    for place, n in counted.most_common(2):  # one place, not a table listing every county's 本级
+        if len(place) >= 3 and n >= 2 and n >= 0.6 * total:
             out.append((place, "X本级/全X", min(0.8, 0.5 + 0.05 * n)))
     return out
 
@@ -388,7 +405,9 @@ def most_named_place(text: str) -> tuple[str, int]:
     counted: Counter[str] = Counter()
     for m in PLACE_ANY.finditer(text[:30000]):
         place = strip_start(m.group(0))
-        if len(place) >= 3 and not re.search(r"(?:本级|全市|辖区|城区|市区|社区|园区|片区|地区$)", place):
+        if 3 <= len(place) <= 5 and not re.search(
+            r"(?:本级|全市|辖区|城区|市区|社区|园区|片区|城乡|城市$|地区$)", place
+        ):
             counted[place] += 1
     return counted.most_common(1)[0] if counted else ("", 0)
 
@@ -414,6 +433,8 @@ def kind_in_title(title: str) -> str:
         return "单位预算"
     if re.search(r"单位(?:综合)?决算", t):
         return "单位决算"
+    if re.search(r"政府预算|[市省县区]本级预算|全[市省县区]预算", t):  # a government's, not a department's
+        return "政府预算报告"
     if re.search(r"部门(?:综合)?预算|预算(?:信息)?公开|综合预算", t):
         return "部门预算"
     if re.search(r"部门(?:综合)?决算|决算(?:信息)?公开", t):
@@ -456,20 +477,50 @@ def kind_in_text(lines: list[Line], text: str, government: bool) -> tuple[str, f
     return UNKNOWN, 0.0
 
 
+def _pair(src: str, year: int | None = None) -> tuple[int, int] | None:
+    """Both years of "2025年预算执行情况和2026年预算草案" / "2021年决算和2022年上半年…" in src (the pair
+    holding `year` when given)."""
+    for pat in (EXEC_AND_DRAFT, FINAL_AND_HALF):
+        for m in pat.finditer(src):
+            a, b = int(m.group(1)), int(m.group(2))
+            if b - a == 1 and (year is None or year in (a, b)):
+                return a, b
+    return None
+
+
+# a title that speaks of one year's execution and another's draft even where a year is not printed
+# ("关于北京市2025年预算执行情况和年预算的报告": the digits of 2026 lost in the text layer)
+TWO_PERIODS = re.compile(r"执行情况.{0,12}(?:和|与|及|暨).{0,16}预算")
+
+
 def read_years(title: str, cover: str, text: str, stem: str, kind: str) -> tuple[tuple[int, ...], str, float]:
     """(years, rule, confidence): both years of a report on one year's execution and the next year's
     draft, or of a 决算 with the next year's first half; else the title's year; else the cover's; else
-    the year its opening names; the file name last."""
-    for src, where, conf in ((title, "标题", 0.95), (cover, "封面", 0.9), (text[:4000], "开篇", 0.85)):
-        for pat in (EXEC_AND_DRAFT, FINAL_AND_HALF):
-            m = pat.search(src)
-            if m and 0 < int(m.group(2)) - int(m.group(1)) <= 1:
-                return (int(m.group(1)), int(m.group(2))), f"{where}·两个年度", conf
-        found = sorted({int(y) for y in YEAR.findall(src)}) if where != "开篇" else []
-        if found and where in ("标题", "封面"):
-            if len(found) == 1 or found[-1] - found[0] > 1:
-                return (found[-1] if len(found) > 1 else found[0],), f"{where}·年度", conf
-            return tuple(found), f"{where}·年度", conf
+    the year its opening names; the file name last. A government report or 附表 whose title names one
+    year takes the other from its opening ("2025年预算执行情况和2026年预算草案")."""
+    head = text[:8000]
+    two = kind in GOV_KINDS or kind in ("附表", "债务")
+    for src, where, conf in ((title, "标题", 0.95), (cover, "封面", 0.9)):
+        if pair := _pair(src):
+            return pair, f"{where}·两个年度", conf
+        found = sorted({int(y) for y in YEAR.findall(src)})
+        if not found:
+            continue
+        if len(found) > 1:
+            return ((found[-1],) if found[-1] - found[0] > 1 else tuple(found)), f"{where}·年度", conf
+        y = found[0]
+        if two and (pair := _pair(head, y)):
+            return pair, f"{where}·年度+开篇·两个年度", conf - 0.05
+        if kind == "政府预算报告" and TWO_PERIODS.search(src) and re.search(rf"{y}\s*年[^。]{{0,12}}执行", src):
+            return (y, y + 1), f"{where}·执行年+草案年", conf - 0.1
+        return (y,), f"{where}·年度", conf
+    if two and (pair := _pair(head)):
+        return pair, "开篇·两个年度", 0.85
+    if kind == "政府预算报告" and TWO_PERIODS.search(title):  # the title's years lost: its first heading's
+        executed = Counter(int(y) for y in re.findall(r"(20[0-4]\d)\s*年[^。\n]{0,10}?预算执行情况", head))
+        if executed:
+            y = executed.most_common(1)[0][0]
+            return (y, y + 1), "开篇·执行年+草案年", 0.7
     m = YEAR.search(text[:600]) or re.search(r"(20[0-4]\d)", text[:300])
     if m:
         return (int(m.group(1)),), "开篇·年度", 0.75
@@ -502,6 +553,7 @@ def read_identity(lines: list[Line], text: str, stem: str = "") -> Identity:
     """The document's identity from its lines (cover sizes, tables' label lines) and its text."""
     cover = cover_lines(lines)
     title, title_rule = printed_title(cover, lines)
+    text = normalize(text[:60000])
     conf: dict[str, float] = {}
     rules: dict[str, str] = {}
 
@@ -509,6 +561,8 @@ def read_identity(lines: list[Line], text: str, stem: str = "") -> Identity:
     signals = place_signals(text, title)
     session = any(r in ("人大会议行", "受X人民政府委托") for _, r, _ in signals)
     government = kind in GOV_KINDS or (session and kind not in ("部门预算", "部门决算", "单位预算", "单位决算"))
+    if kind == "政府预算报告" and "报告" not in title and kind_in_text(lines, text, True)[0] in ("附表", "债务"):
+        kind = "附表"  # "…预算执行情况和2026年预算（草案）" over pages of tables only: the 附表 book
     if kind:
         conf["kind"], rules["kind"] = (0.9 if title_rule.startswith("封面") else 0.75), f"{title_rule}·类别词"
     else:
@@ -530,7 +584,7 @@ def read_identity(lines: list[Line], text: str, stem: str = "") -> Identity:
         body, body_rule, body_conf = label, "部门/单位名称行", 0.9 if n_label >= 2 else 0.75
     elif tb:
         body, body_rule, body_conf = tb, "开篇标题行", 0.6
-    elif named and not government:
+    elif named and not government and kind not in ("附表", "债务"):  # tables of many bodies name none
         top, n = named.most_common(1)[0]
         if n >= 3:
             body, body_rule, body_conf = top, "正文最常提到的机构", 0.5
@@ -561,7 +615,7 @@ def read_identity(lines: list[Line], text: str, stem: str = "") -> Identity:
         lead = re.match(rf"^(?:20[0-4]\d\s*年度?)?([{CJK}]{{2,10}}?{PLACE_END})", title)
         if lead and not re.match(r"^(?:关于|全市|全省|本级)", title):
             place, place_rule, place_conf = strip_start(lead.group(1)), "标题开头的地名", 0.8
-    if place == UNKNOWN and not government:
+    if place == UNKNOWN and not government and kind not in ("附表", "债务"):  # tables list every county
         top, n = most_named_place(text)
         if n >= 3:
             place, place_rule, place_conf = top, "正文最常提到的地名", 0.4
