@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ingest.errors import BadInputError, BudgetQAError
+from ingest.identity import with_identity
 from ingest.model import Chunk, Report
 
 SCHEMA = """
@@ -31,11 +32,17 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS identity_overrides (doc_id TEXT PRIMARY KEY, fields TEXT, updated_at REAL);
 """
 
 CHUNK_COLS = 'chunk_id, doc_id, title, section, page, kind, text, start, "end", year, report_kind, table_title, unit'
+OVERRIDES_FILE = "identity_overrides.json"  # the user's corrections of report identities (`budgetqa docs --set`)
 # columns added after the first release: (table, column, type); an older home gets them when opened for writing
-ADDED_COLUMNS = (("chunks", "locator", "TEXT DEFAULT ''"), ("reports", "source_format", "TEXT DEFAULT ''"))
+ADDED_COLUMNS = (
+    ("chunks", "locator", "TEXT DEFAULT ''"),
+    ("reports", "source_format", "TEXT DEFAULT ''"),
+    ("reports", "identity", "TEXT DEFAULT ''"),  # ingest/identity.py's Identity as JSON
+)
 
 
 def _row_to_chunk(row: tuple) -> Chunk:
@@ -127,7 +134,35 @@ class Catalog:
             formats = dict(self.db.execute("SELECT doc_id, source_format FROM reports").fetchall())
             for r in found:
                 r["source_format"] = formats.get(r["doc_id"]) or ""
+        stored = {}
+        if self._has_column("reports", "identity"):  # a read-only home written before identities: none
+            stored = dict(self.db.execute("SELECT doc_id, identity FROM reports").fetchall())
+        fixes = self.overrides()
+        return [with_identity(r, stored.get(r["doc_id"]), fixes.get(r["doc_id"])) for r in found]
+
+    def overrides(self) -> dict[str, dict[str, str]]:
+        """The user's corrections of reports' identities (`budgetqa docs --set`), by doc_id."""
+        kept = self.path.with_name(OVERRIDES_FILE)  # a copy outside the database: survives `ingest --rebuild`
+        found = json.loads(kept.read_text(encoding="utf-8")) if kept.exists() else {}
+        if self.has_table("identity_overrides"):
+            rows = self.db.execute("SELECT doc_id, fields FROM identity_overrides").fetchall()
+            found.update({d: json.loads(f) for d, f in rows})
         return found
+
+    def set_override(self, doc_id: str, fields: dict[str, str]) -> dict[str, str]:
+        """Lay corrections over a report's identity (kept across re-ingest: keyed by doc_id, not by the
+        report's row); returns every correction now held for it."""
+        merged = {**self.overrides().get(doc_id, {}), **fields}
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO identity_overrides(doc_id, fields, updated_at) VALUES (?,?,?)",
+                (doc_id, json.dumps(merged, ensure_ascii=False), time.time()),
+            )
+            self._bump()
+        every = self.overrides()
+        kept = json.dumps(every, ensure_ascii=False, indent=1)
+        self.path.with_name(OVERRIDES_FILE).write_text(kept, encoding="utf-8")
+        return merged
 
     def report_text(self, doc_id: str) -> str:
         row = self.db.execute("SELECT text FROM reports WHERE doc_id=?", (doc_id,)).fetchone()
@@ -222,6 +257,8 @@ class Catalog:
                 ),
             )
             self.db.execute("UPDATE reports SET source_format=? WHERE doc_id=?", (report.source_format, report.doc_id))
+            ident = json.dumps(report.identity.to_dict(), ensure_ascii=False) if report.identity else ""
+            self.db.execute("UPDATE reports SET identity=? WHERE doc_id=?", (ident, report.doc_id))
             for ext in self._extensions:
                 ext(self.db, report)
             self._bump()

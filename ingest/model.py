@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
+from ingest.identity import Identity
 from ingest.keys import FigureKey
 
 ReportKind = Literal["决算", "预算", "绩效自评", "other"]
@@ -147,6 +148,7 @@ class Report:
     unread_pages: tuple[int, ...] = ()  # scanned pages that could not be read (no OCR extra)
     doubts: tuple[OcrDoubt, ...] = ()  # figures in OCR'd text read with low confidence
     source_format: str = ""  # pdf / docx / xlsx / xls / doc / html / txt: the reader that read it
+    identity: Identity | None = None  # which report it is, as read (ingest/identity.py); None: read before it
 
     @property
     def tables(self) -> list[Block]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from ingest.chunking import render_table
 from ingest.decode import decode_text
 from ingest.errors import DocumentError
+from ingest.identity import UNKNOWN, Identity, coarse_kind, read_identity
 from ingest.lines import Line, strip_markdown, text_to_lines
 from ingest.model import Report, ReportKind
 from ingest.readers import SUPPORTED as SUPPORTED  # every suffix a reader reads (re-exported for callers)
@@ -131,7 +132,7 @@ KIND_TITLES = {"决算": "部门决算", "预算": "部门预算", "绩效自评
 
 # Bump when parsing changes what a report yields from the same bytes: `ingest` then re-reads every
 # file once (unchanged chunks keep their vectors, their ids being content hashes).
-PARSER_VERSION = "13"
+PARSER_VERSION = "14"
 
 
 def find_org(text: str) -> str:
@@ -204,19 +205,38 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def report_title(identity: Identity, fallback: str, text: str) -> str:
+    """The title a citation shows: the printed title, with whose report it is in front when the title
+    does not say ("上海市2026年市级单位预算" → "上海交通职业技术学院 上海市2026年市级单位预算")."""
+    title = identity.title
+    who = identity.body if identity.body != UNKNOWN else (identity.place if identity.place != UNKNOWN else "")
+    if not title:
+        if not who:
+            return complete_title(fallback, fallback, text, identity.year, coarse_kind(identity.kind))
+        year = f"{identity.year}年度" if identity.year else ""
+        kind = identity.kind if identity.kind != UNKNOWN else "报告"
+        return f"{who}{year}{kind}"
+    if not who or who in title or any(s in title for s in identity.short_names):
+        return title
+    if identity.kind in ("政府预算报告", "政府决算报告") and identity.place in title:
+        return title
+    return f"{who}{title}" if title.startswith("关于") else f"{who} {title}"
+
+
 def report_from_lines(lines: list[Line], *, doc_id: str, path: str, sha256: str, encoding: str, pages: int) -> Report:
     events = lines_to_events(lines)
     text, sections, blocks = events_to_blocks(events, render_table)
-    title = guess_title(lines, doc_id)
-    own = "" if title == doc_id else title  # no title found: the file name is not the report's word
-    year = guess_year(own, doc_id, text)
-    kind = guess_kind(own, text, doc_id)
-    title = complete_title(title, doc_id, text, year, kind)
+    identity = read_identity(lines, text, doc_id)
+    title = report_title(identity, guess_title(lines, doc_id), text)
+    kind = coarse_kind(identity.kind)
+    if kind == "other" and identity.kind in ("附表", "债务", "审计报告", UNKNOWN):
+        kind = guess_kind(identity.title, text, doc_id)  # the rest of the code knows 预算/决算/绩效自评
+    department = identity.body if identity.body != UNKNOWN else guess_department(title)
     return Report(
         doc_id=doc_id,
         title=title,
-        year=year,
-        department=guess_department(title),
+        year=identity.year,
+        department=department,
         kind=kind,
         path=path,
         sha256=sha256,
@@ -225,6 +245,7 @@ def report_from_lines(lines: list[Line], *, doc_id: str, path: str, sha256: str,
         pages=pages,
         sections=tuple(sections),
         blocks=tuple(blocks),
+        identity=identity,
     )
 
 

@@ -27,7 +27,7 @@ def department_core(department: str) -> str:
 
 def report_names(doc: dict) -> set[str]:
     """Names a question may use for a report as written: places and department words of its title,
-    and the pinyin parts of its doc_id for English questions. Abbreviations are matched per question
+    its identity's body, short forms and place, and the pinyin parts of its doc_id for English questions. Abbreviations are matched per question
     (see `abbreviations_in`)."""
     title = doc.get("title") or ""
     names = {m.group(0) for m in PLACE.finditer(title)}
@@ -40,6 +40,14 @@ def report_names(doc: dict) -> set[str]:
             names.add(dept)
             if dept.endswith("街道办事处"):
                 names.add(dept.removesuffix("办事处"))
+    # the identity read from the document (corrections applied): its body, the short forms people use
+    # ("清城区工业和信息化局", "省检察院") and its place — found in the pages when the title names none
+    for name in [doc.get("body"), *(doc.get("short_names") or ())]:
+        if name and name != "未知" and 3 <= len(name) <= 30:
+            names.add(name)
+    place = doc.get("place") or ""
+    if place != "未知" and 2 <= len(place) <= 12 and re.search(r"(?:省|市|区|县|州|盟|旗|镇|乡|街道)$", place):
+        names.add(place)
     for part in doc["doc_id"].split("-"):
         if part.isalpha() and len(part) >= 4:
             names.add(part.lower())

@@ -17,6 +17,7 @@ from ingest.errors import BackendError, BadInputError, BudgetQAError
 from ingest.model import Answer, page_label
 from ingest.ocr import EXTRA_HINT
 from ingest.settings import Settings, load_settings
+from ui.cli_docs import add_docs_parser, cmd_docs
 from ui.takeaway import MARKS
 
 DEFAULT_CORPUS = Path("corpus")
@@ -191,23 +192,6 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
     options = {"doc_ids": tuple(args.doc or ()), "top_k": args.top_k, "use_llm": args.llm}
     return run_chat(_qa(settings), options)
-
-
-def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.catalog import Catalog
-
-    reports = Catalog(settings.db_path, write=False).reports()
-    if args.json:
-        print(dump_json(reports))
-        return 0
-    if not reports:
-        print("no reports indexed; run `budgetqa ingest`")
-    for r in reports:
-        print(
-            f"{r['doc_id']}\t{r['title']}\t{r['year'] or '-'}\t{r['kind']}\t"
-            f"{r['pages']} pages\t{r['n_chunks']} chunks\t{r['n_tables']} tables"
-        )
-    return 0
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -467,8 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--llm", action=argparse.BooleanOptionalAction, default=None)
     s = sub.add_parser("doctor", help="check the home (catalog, vectors, indexes, source files); --repair fixes")
     s.add_argument("--repair", action="store_true", help="delete stray vectors, embed missing ones, rebuild indexes")
-    s = sub.add_parser("docs", help="list indexed reports")
-    s.add_argument("--json", action="store_true")
+    add_docs_parser(sub)
     s = sub.add_parser("check", help="check each number of a sentence against the reports' tables")
     s.add_argument("sentence")
     s.add_argument("--doc", action="append", help="report(s) to check against (default: those the sentence names)")
