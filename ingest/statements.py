@@ -11,9 +11,10 @@ rounding of the printed amounts taken into account (an interval, not a point).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import lru_cache
 
 from ingest.facts import UNIT_FACTOR, parse_decimal
 from ingest.keys import PATH_FORM, FigureKey, phrase_key, stage_only
@@ -243,8 +244,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def read_figures(text: str) -> list[Figure]:
-    """Every money amount and percentage of `text`, in order, each with its role."""
+@lru_cache(maxsize=512)
+def read_figures(text: str) -> tuple[Figure, ...]:
+    """Every money amount and percentage of `text`, in order, each with its role (read once per text:
+    every check of an audit reads the same passages)."""
     out: list[Figure] = []
     for si, (a, b) in enumerate(sentence_spans(text)):
         sentence = text[a:b]
@@ -266,7 +269,7 @@ def read_figures(text: str) -> list[Figure]:
             )
             seen_level = seen_level or role in CURRENT_ROLES
             prev_end = m.end
-    return out
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------- derived
@@ -362,7 +365,7 @@ def _target_role(words: str, current: Figure | None) -> str:
     return ""
 
 
-def _compared_words(figs: list[Figure], i: int) -> str:
+def _compared_words(figs: Sequence[Figure], i: int) -> str:
     """The words naming what a change or rate is measured against, in its clause or its change's."""
     for f in (figs[i], figs[i - 1] if i > 0 and figs[i - 1].role == "变动额" else None):
         if f is None:
@@ -375,7 +378,7 @@ def _compared_words(figs: list[Figure], i: int) -> str:
     return ""
 
 
-def _window(figs: list[Figure], i: int, back: bool) -> tuple[list[Figure], bool]:
+def _window(figs: Sequence[Figure], i: int, back: bool) -> tuple[list[Figure], bool]:
     """The figures before figs[i] in its sentence; when `back` and none of them is a current level, the
     sentence before's too (certain only when figs[i]'s sentence opens with a comparison)."""
     s = figs[i].sentence
@@ -422,7 +425,7 @@ def _subject(clause: str) -> str:
     return re.sub(r"今年|本年|当年|全年|各|均|共|分别|合计|相应|预计|20\d\d年度?", "", head)
 
 
-def _growth(figs: list[Figure], i: int, quote: str) -> Derived | None:
+def _growth(figs: Sequence[Figure], i: int, quote: str) -> Derived | None:
     rate = figs[i]
     target = _target_role(_compared_words(figs, i), None)
     change = figs[i - 1] if i > 0 and figs[i - 1].role == "变动额" and figs[i - 1].sentence == rate.sentence else None
@@ -503,7 +506,7 @@ def _growth(figs: list[Figure], i: int, quote: str) -> Derived | None:
     )
 
 
-def _completion(figs: list[Figure], i: int, quote: str) -> Derived | None:
+def _completion(figs: Sequence[Figure], i: int, quote: str) -> Derived | None:
     """完成预算的Z% / 执行率Z%: Z = the actual (决算, 执行数) over the budget of the same item."""
     rate = figs[i]
     window, certain = _window(figs, i, back=True)

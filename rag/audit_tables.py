@@ -39,7 +39,9 @@ KNOWN_PARTS = (
         "事业单位经营收入",
     }
 )
-NOT_A_PART = re.compile(r"%|％|比例|增减|增长|变动|上年|年初|预算数|决算数|执行|完成|占|编码|代码|行次|科目|项目$|名称")
+NOT_A_PART = re.compile(
+    r"%|％|比例|增减|增长|变动|上年(?!结转|结余)|年初(?!结转)|预算数|决算数|执行|完成|占|编码|代码|行次|科目|项目$|名称"
+)
 
 
 def _step(values: list[Decimal]) -> Decimal:
@@ -81,8 +83,15 @@ def row_sum_findings(facts: list[Fact]) -> list[Finding]:
                 if c != column and c.startswith(prefix) and _split(c)[1] not in TOTAL_WORDS
             ]
             sibs = [(lf, f) for lf, f in sibs if not NOT_A_PART.search(lf)]
-            numbers = sorted([total.value] + [f.value for _, f in sibs])
-            if len(sibs) < 2 or numbers == [Decimal(i) for i in range(1, len(numbers) + 1)]:
+            # a group's own total column ("一般公共预算" above its 基本支出 | 项目支出) is not a part beside them
+            sibs = [(lf, f) for lf, f in sibs if not any(o.startswith(lf + " > ") for o, _ in sibs)]
+            numbers = sorted({f.value for f in cols.values()})
+            counting = (
+                len(numbers) >= 3
+                and all(v == int(v) for v in numbers)
+                and numbers == list(map(Decimal, range(int(numbers[0]), int(numbers[0]) + len(numbers))))
+            )
+            if len(sibs) < 2 or counting:
                 continue  # a 栏次 row (1 2 3 …) numbers the columns
             values = [total.value] + [f.value for _, f in sibs]
             s = sum((f.value for _, f in sibs), Decimal(0))
@@ -172,7 +181,7 @@ def _label_key(label: str) -> str:
 
 
 TOTAL_COLUMNS = {"合计", "本年支出合计", "决算数", "支出决算数", "小计", "金额", "预算数", "总计"}
-NOT_COMPARABLE_TABLES = re.compile(r"基本支出|三公|项目支出|经济分类|绩效|机关运行")
+NOT_COMPARABLE_TABLES = re.compile(r"基本支出|三公|项目支出|经济分类|绩效|机关运行|采购|项目")
 GENERIC_ROWS = re.compile(r"合计|总计|小计|结转|结余|^其中")
 
 

@@ -8,7 +8,7 @@ when every role it needs was read in its own sentence — else 提示, saying wh
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
@@ -306,7 +306,7 @@ def _classifications(parts: list[Figure], whole: Decimal, tol: Decimal) -> bool:
 BALANCE = re.compile(r"(?:当年|本年)?收支(?:相抵后?)?结余(?:为)?$|当年结余(?:为)?$")
 
 
-def _balance(c: Chunk, figs: list[Figure], spans: list[tuple[int, int]]) -> list[Finding]:
+def _balance(c: Chunk, figs: Sequence[Figure], spans: list[tuple[int, int]]) -> list[Finding]:
     """ "社会保险基金收入A…。…社会保险基金支出B…。当年收支结余C": C = A − B, when the 收入 and 支出 name the
     same fund (their clauses equal but for 收入/支出) within the three sentences before."""
     out: list[Finding] = []
