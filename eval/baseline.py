@@ -37,7 +37,7 @@ class EmbedderAdapter(BaseEmbedding):
         return np.asarray(self._embedder.embed(texts), dtype=np.float32).tolist()
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        return self._vec([query])[0]
+        return np.asarray(self._embedder.embed_query([query]), dtype=np.float32)[0].tolist()
 
     def _get_text_embedding(self, text: str) -> list[float]:
         return self._vec([text])[0]

