@@ -37,7 +37,7 @@ SURE = 0.8
 CJK = "\u4e00-\u9fff"
 # How a body's name ends (longest first where one ends another).
 BODY_END = (
-    r"(?:人民政府办公厅|人民政府办公室|人民政府|政府|行政公署|管理委员会|委员会|办公厅|办公室|办事处|工作部|宣传部|组织部|统战部"
+    r"(?:人民政府办公厅|人民政府办公室|人民政府|行政公署|管理委员会|委员会|办公厅|办公室|办事处|工作部|宣传部|组织部|统战部"
     r"|检察院|法院|研究院|研究所|设计院|医院|学院|大学|中学|小学|学校|幼儿园|图书馆|博物馆|纪念馆|文献馆|文化馆|档案馆"
     r"|中心|总队|支队|大队|局|厅|委|办|院|馆|所|站|队|会|社|台|园|部|处|室|团|场)"
 )
@@ -65,7 +65,7 @@ LABEL = re.compile(
     rf"([{CJK}（）()]{{3,40}})"
 )
 SESSION = re.compile(
-    rf"([{CJK}]{{2,14}}?{PLACE_END})\s*第\s*[一二三四五六七八九十]+\s*届\s*人民代表大会(?:常务委员会)?\s*第\s*[一二三四五六七八九十]+\s*次会议"
+    rf"([{CJK}]{{2,14}}?{PLACE_END})\s*第\s*[一二三四五六七八九十]+\s*届\s*人民代表大会\s*(?:常务委员会)?\s*第\s*[一二三四五六七八九十]+\s*次会议"
 )
 SESSION_SHORT = re.compile(
     rf"([{CJK}]{{2,8}}?{PLACE_END})\s*[一二三四五六七八九十]+届人大[一二三四五六七八九十]+次会议"
@@ -91,8 +91,9 @@ class Identity:
     years: tuple[int, ...] = ()
     kind: str = UNKNOWN
     title: str = ""
-    confidence: dict[str, float] = field(default_factory=dict)
-    rules: dict[str, str] = field(default_factory=dict)
+    # dicts are left out of the hash: a Report (and its Identity) stays hashable like any frozen value
+    confidence: dict[str, float] = field(default_factory=dict, hash=False)
+    rules: dict[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def year(self) -> int | None:
@@ -258,7 +259,8 @@ def short_names(body: str) -> tuple[str, ...]:
             forms.append(re.sub(r"人民(检察院|法院|政府)", r"\1", f))
     generic = re.compile(r"^[省市县区]?(?:人民)?政府$")
     keep = (f for f in forms if f != body and len(f) >= 3 and not generic.match(f))
-    return tuple(dict.fromkeys(f for f in keep if re.search(BODY_END + "$", f) or re.search(r"(?:街道|镇|乡)$", f)))
+    ends = re.compile(BODY_END + r"$|(?:政府|街道|镇|乡)$")
+    return tuple(dict.fromkeys(f for f in keep if ends.search(f)))
 
 
 # --- the signals -------------------------------------------------------------------------------------
@@ -379,20 +381,30 @@ def named_bodies(text: str) -> Counter[str]:
 
 
 def place_signals(text: str, title: str) -> list[tuple[str, str, float]]:
-    """(place, rule, weight) for the government a report is about, strongest first."""
+    """(place, rule, weight) for the government a report is about: the title's own place strongest
+    ("关于哈尔滨市2025年…", "江苏省2023年…", a bare "关于平潭2015年…" completed by the full name the text
+    uses most), then the 人大 session line, "受X人民政府委托", the place its tables give a 本级."""
     out: list[tuple[str, str, float]] = []
     head = text[:6000]
+    lead = re.match(rf"^(?:20[0-4]\d\s*年度?)?([{CJK}]{{2,10}}?{PLACE_END})", title)
+    if lead and not re.match(r"^(?:关于|全[市省县区]|本级)", title):
+        out.append((lead.group(1), "标题开头的地名", 0.95))  # at the title's start: nothing glued before it
+    bare = re.search(rf"关于\s*(?:20[0-4]\d\s*年度?)?([{CJK}]{{2,4}}?)\s*(?:20[0-4]\d\s*年|财政|本级|全)", title)
+    if bare and not re.search(PLACE_END + "$", bare.group(1)) and not re.match(r"^[全本市省县区]", bare.group(1)):
+        full = Counter(m.group(0) for m in re.finditer(rf"{bare.group(1)}[{CJK}]{{0,6}}?{PLACE_END}", text))
+        if full:
+            out.append((full.most_common(1)[0][0], "标题简称+正文全称", 0.93))
     for pat, rule, w in (
-        (PLACE_REPORT, "标题·关于X年", 0.9),
+        (PLACE_REPORT, "标题·关于X年", 0.95),
         (SESSION, "人大会议行", 0.9),
         (SESSION_SHORT, "人大会议行", 0.85),
         (ENTRUSTED, "受X人民政府委托", 0.85),
     ):
-        for src in (title, head):
+        for src, less in ((title, 0.0), (head, 0.05 if pat is PLACE_REPORT else 0.0)):
             for m in pat.finditer(src):
                 place = strip_start(m.group(1))
                 if len(place) >= 2 and not re.match(r"^[省市县区镇乡]", place):
-                    out.append((place, rule, w))
+                    out.append((place, rule, w - less))
     counted = Counter(strip_start(m.group(1)) for m in PLACE_WITH_LEVEL.finditer(text))
     total = sum(counted.values())
     for place, n in counted.most_common(2):  # one place, not a table listing every county's 本级
@@ -435,6 +447,8 @@ def kind_in_title(title: str) -> str:
         return "单位决算"
     if re.search(r"政府预算|[市省县区]本级预算|全[市省县区]预算", t):  # a government's, not a department's
         return "政府预算报告"
+    if re.search(r"政府决算|[市省县区]本级决算|全[市省县区]决算", t):
+        return "政府决算报告"
     if re.search(r"部门(?:综合)?预算|预算(?:信息)?公开|综合预算", t):
         return "部门预算"
     if re.search(r"部门(?:综合)?决算|决算(?:信息)?公开", t):
@@ -591,20 +605,15 @@ def read_identity(lines: list[Line], text: str, stem: str = "") -> Identity:
     # place: the government a report is about, else the places the body's name starts with
     place, place_rule, place_conf = UNKNOWN, "", 0.0
     if government or (body == UNKNOWN and kind in ("附表", "债务")):
-        votes: Counter[str] = Counter()
-        best_rule: dict[str, tuple[str, float]] = {}
+        best: dict[str, tuple[float, int, str]] = {}  # place → (strongest signal, how many, its rule)
         for p, r, w in signals:
-            votes[p] += w
-            if w > best_rule.get(p, ("", 0.0))[1]:
-                best_rule[p] = (r, w)
-        lead = re.match(rf"^([{CJK}]{{2,10}}?{PLACE_END})", title)
-        if lead and not re.match(r"^(?:关于|全市|全省|本级)", title):
-            votes[strip_start(lead.group(1))] += 0.9
-            best_rule.setdefault(strip_start(lead.group(1)), ("标题开头的地名", 0.9))
-        if votes:
-            place = votes.most_common(1)[0][0]
-            place_rule, w = best_rule[place]
-            place_conf = min(0.95, w + 0.05 * (len([1 for p, _, _ in signals if p == place]) - 1))
+            top, n, rule = best.get(p, (0.0, 0, ""))
+            best[p] = (w, n + 1, r) if w > top else (top, n + 1, rule)
+        if best:
+            place, (w, n, place_rule) = max(best.items(), key=lambda kv: kv[1][:2])
+            place_conf = min(0.95, w + 0.03 * (n - 1))
+        if place_level(place) == "乡镇" and len(places_in(place)) < 2:
+            place_conf = min(place_conf, 0.7)  # a town without its county is not one place: many share a name
         if government and place != UNKNOWN:
             body, body_rule, body_conf = f"{place}人民政府", "政府的报告：地方+人民政府", min(place_conf, 0.7)
     if place == UNKNOWN and body != UNKNOWN:
@@ -614,7 +623,7 @@ def read_identity(lines: list[Line], text: str, stem: str = "") -> Identity:
     if place == UNKNOWN:
         lead = re.match(rf"^(?:20[0-4]\d\s*年度?)?([{CJK}]{{2,10}}?{PLACE_END})", title)
         if lead and not re.match(r"^(?:关于|全市|全省|本级)", title):
-            place, place_rule, place_conf = strip_start(lead.group(1)), "标题开头的地名", 0.8
+            place, place_rule, place_conf = lead.group(1), "标题开头的地名", 0.8
     if place == UNKNOWN and not government and kind not in ("附表", "债务"):  # tables list every county
         top, n = most_named_place(text)
         if n >= 3:
