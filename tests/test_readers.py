@@ -251,12 +251,24 @@ def test_html_table_rowspan_colspan(tmp_path: Path) -> None:
 
 
 # --- PDF exported from Excel ---------------------------------------------------------------------
-def test_table_only_pdf_is_read() -> None:
-    """Regression: a PDF whose whole text layer sits inside tables was refused as having no text."""
-    report = read_report(wide("gov/jiangxi-nanchang-2025-fubiao.pdf"))
-    assert report.source_format == "pdf"
-    assert len(report.tables) >= 5
-    assert report_facts(report)
+def test_table_only_pdf_is_read(tmp_path: Path) -> None:
+    """Regression: a PDF whose whole text layer sits inside tables (WPS 表格 export, 12 pages of one
+    绩效目标表) was refused as "no readable text … even for OCR": only text outside tables was counted.
+    Four of its real pages reproduce it."""
+    import pypdf
+
+    source = pypdf.PdfReader(str(wide("dept/guangdong-guangzhou-zhengshuju-2026-xiangmu-jixiao-mubiao.pdf")))
+    writer = pypdf.PdfWriter()
+    for i in (1, 2, 3, 4):
+        writer.add_page(source.pages[i])
+    path = tmp_path / "guangzhou-zhengshuju-2026-jixiao-mubiao-p2-5.pdf"
+    writer.write(str(path))
+    report = read_report(path)
+    assert report.source_format == "pdf" and report.pages == 4
+    (block,) = report.tables  # one table over four pages, its repeated header dropped
+    assert block.table.header[0][:3] == ("项目名称（资金使用单位）", "总计", "财政拨款")
+    assert fact(report, "政务服务工作项目", "总计").value == Decimal("240.51")
+    assert block.locator == "" and block.page == 1  # a PDF is cited by its page
 
 
 # --- folders, citations ---------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def article_root(root: Any) -> Any:
         return root.find("body") if root.find("body") is not None else root
     best = max(scores, key=lambda e: scores[e])
     while (parent := best.getparent()) is not None and parent.tag not in ("html", "body"):
-        if _is_chrome(parent) or scores.get(parent, 0) + scores[best] * 0.0 < 0:
+        if _is_chrome(parent):
             break
         total_best = len(PUNCT.findall(_text(best)))
         total_parent = len(PUNCT.findall(_text(parent)))
