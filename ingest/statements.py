@@ -611,15 +611,17 @@ def _shares(text: str, resolve: Callable[[str], Decimal | None] | None) -> list[
                     if v:
                         whole, how_whole = (v, v), f"{named}（表）"
             else:
-                first = money[0] if money else None
                 head = sentence[: m.start()]
                 subject = re.search(r"([^，,。；;：:]{2,40}?)中[，,]", head)
-                if (
-                    first is not None
-                    and first.start < m.start()
-                    and re.search(r"其中|主要用于|包括", sentence[first.end : m.start()])
-                    and not re.search(r"增加|减少|比", sentence[: first.start][-12:])
-                ):
+                # the whole is the amount right before the list word nearest the share ("合计W，其中：…，占x%"),
+                # in the same "；" item: "收入…包括：A、B；支出包括：C，占x%" has no whole stated
+                lists = list(re.finditer(r"其中|主要用于|包括", head))
+                first = None
+                if lists:
+                    before = [w for w in money if w.end <= lists[-1].start()]
+                    if before and not re.search(r"[；;]", sentence[before[-1].end : lists[-1].start()]):
+                        first = before[-1]
+                if first is not None and not re.search(r"增加|减少|比", sentence[: first.start][-12:]):
                     lo, hi = _interval(first.text[: -len(first.unit)].strip())
                     f = UNIT_FACTOR[first.unit]
                     whole, how_whole = (lo * f, hi * f), first.text

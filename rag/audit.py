@@ -15,7 +15,7 @@ from decimal import Decimal
 from ingest.keys import LEVEL_MARK, norm, stage_only
 from ingest.model import Chunk
 from ingest.pipeline import Store
-from ingest.statements import NUMBER, Statement, derived_figures, statements
+from ingest.statements import Statement, derived_figures, statements
 from rag.audit_model import KIND_LABELS, SEVERITY_LABELS, Finding
 from rag.audit_tables import (
     code_sum_findings,
@@ -87,6 +87,8 @@ def _narrative_table(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
             cell = str(src.get("value", ""))
             kind, severity = "narrative_table", "error" if n.status == "mismatch" else "info"
             why = "差在末位，可能是尾数" if n.status == "rounding" else ""
+            if severity == "error" and "本级" in table and "本级" not in sentence:
+                severity, why = "info", "表是本级的，句子未说是本级（可能是全市或累计数）"
             # "项目支出预算417.41万元，…其中：一般公共服务支出417.41万元": the item may be of that part only
             at = re.search(r"(?<![\d.,])" + re.escape(re.sub(r"\s", "", n.text)), sentence)
             said_before = sentence[: at.start()] if at else sentence
@@ -202,7 +204,8 @@ OTHER_PERIOD = re.compile(r"上年|去年|同期|上一年|以前年度|年初�
 
 def _same_figure(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
     """One keyed figure stated in two places of the text with two values ("一般公共预算财政拨款支出6,270.96万元"
-    in one section, "…6,207.96万元" in another). An 错误 when both name it with the same words; else 提示."""
+    in one section, "…6,207.96万元" in another): always 提示 — one sentence form is often filled in for several
+    bodies, funds or periods of a report, and a key can't tell them apart."""
     out: list[Finding] = []
     seen: dict[object, tuple[Statement, Chunk]] = {}
     for c in chunks:
@@ -225,11 +228,10 @@ def _same_figure(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
                 continue
             # the same sentence printed twice with another number: no other reading of it is possible
             first_sentence, sentence = _sentence_of(fc.text, fm.text), _sentence_of(c.text, m.text)
-            same_words = NUMBER.sub("", first_sentence) == NUMBER.sub("", sentence) and len(sentence) >= 12
             out.append(
                 Finding(
                     "same_figure",
-                    "error" if same_words else "info",
+                    "info",
                     f"同一数字两处不同：「{st.key.describe()}」第{fc.page or '?'}页为{fm.text}，此处为{m.text}",
                     fm.text,
                     m.text,
@@ -237,7 +239,7 @@ def _same_figure(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
                     c.section,
                     sentence,
                     cells=(f"{first_sentence}（第{fc.page or '?'}页）",),
-                    why="" if same_words else "两处句子不同，可能是不同口径、不同资金或不同时期",
+                    why="两处可能是不同口径、不同资金、不同单位或不同时期（同一句式常为各单位分别填写）",
                 )
             )
     return out

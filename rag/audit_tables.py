@@ -45,7 +45,8 @@ NOT_A_PART = re.compile(
 
 
 def _step(values: list[Decimal]) -> Decimal:
-    d = max((len(str(v).split(".")[1]) if "." in str(v) else 0) for v in values)
+    """The last printed place; "1,570,351.00" in a table of whole 万元 is printed to the unit."""
+    d = max((len(str(v).split(".")[1].rstrip("0")) if "." in str(v) else 0) for v in values)
     return Decimal(10) ** -d
 
 
@@ -128,7 +129,9 @@ def code_sum_findings(facts: list[Fact]) -> list[Finding]:
     groups: dict[tuple[str, str], dict[str, Fact]] = {}
     dup: set[tuple[str, str, str]] = set()
     for f in facts:
-        if f.flagged or not f.code or not f.column or not re.fullmatch(r"[2-5]\d{2}(\d{2}){0,2}", f.code):
+        if f.flagged or not f.code or not f.column or f.unit == "%" or NOT_A_PART.search(f.column):
+            continue
+        if not re.fullmatch(r"[2-5]\d{2}(\d{2}){0,2}", f.code):
             continue  # 功能分类 2xx, 经济分类 3xx/5xx; a 绩效 table's "100" is a target, not a code
         if re.search(r"绩效|指标", f.table_title + f.column):
             continue
@@ -198,6 +201,8 @@ def cross_table_findings(facts: list[Fact]) -> list[Finding]:
         label = _label_key(f.row_label)
         if f.flagged or leaf not in TOTAL_COLUMNS or not label.endswith("支出") or GENERIC_ROWS.search(label):
             continue
+        if re.search(r"增减|增长|比上年|%|％|上年|调整|执行|变动|完成", f.column) or f.unit == "%":
+            continue  # a change, a rate or another stage's column: not the item's total
         if re.match(r"[35]", f.code or "") or len(rows_of[(f.table_id, label)]) > 1:
             continue  # 经济分类 rows, or a label on many rows of its table (one per 功能分类): not one item
         if NOT_COMPARABLE_TABLES.search(f.table_title) or ("收入" in f.table_title and "支出" not in f.table_title):

@@ -274,6 +274,9 @@ def _list_parts(raw: str, base: int, figs: list[Figure]) -> tuple[Figure, list[F
     parts: list[Figure] = []
     closed: set[int] = set()
     head = re.sub(r"(?:为|是|共|共计|达|合计为)$", "", pre[-1].clause)[-4:]
+    whole_yuan = pre[-1].mention.yuan
+    if whole_yuan is not None:
+        whole_yuan -= pre[-1].mention.half_step_yuan()
     for f in money:
         local = f.mention.start - base
         if f.mention.start < at or _in_brackets(raw, local) or f.role == "变动额":
@@ -284,6 +287,11 @@ def _list_parts(raw: str, base: int, figs: list[Figure]) -> tuple[Figure, list[F
         # "19，481万元" read as 481
         if NOT_A_PART.search(item) or re.search(r"\d，$", raw[:local]) or (len(head) >= 3 and item.endswith(head)):
             break
+        flows = {w for w in ("收入", "支出") if w in pre[-1].clause}
+        if flows and any(w in item for w in {"收入", "支出"} - flows):
+            break  # "收入A，其中…；支出B": a part of an income is never a spending
+        if parts and whole_yuan is not None and sum((p.mention.yuan or 0 for p in parts), Decimal(0)) >= whole_yuan:
+            break  # the list has made its whole: what follows is another statement
         nested = NESTED.search(raw, max(seg, m.end()), local) or re.search(r"[：:]", raw[max(seg, m.end() + 1) : local])
         if nested:
             closed.add(f.segment)
@@ -313,7 +321,14 @@ def _balance(c: Chunk, figs: Sequence[Figure], spans: list[tuple[int, int]]) -> 
     for k, f in enumerate(figs):
         if f.mention.unit == "%" or not BALANCE.search(f.clause) or f.mention.yuan is None:
             continue
-        near = [g for g in figs[:k] if g.sentence >= f.sentence - 3 and g.level and g.mention.unit == f.mention.unit]
+        near = [
+            g
+            for g in figs[:k]
+            if g.sentence >= f.sentence - 3
+            and g.level
+            and g.mention.unit == f.mention.unit
+            and not LIST_WORD.search(c.text, spans[g.sentence][0], g.mention.start)  # a part of a list
+        ]
         income = next((g for g in reversed(near) if g.clause.endswith("收入")), None)
         spend = next((g for g in reversed(near) if g.clause.endswith("支出")), None)
         if income is None or spend is None or income.clause[:-2] != spend.clause[:-2] or len(income.clause) < 4:
