@@ -67,6 +67,13 @@ def years_in(text: str) -> set[int]:
     return years
 
 
+def report_years(report: dict) -> set[int]:
+    """The years an indexed report is about: both years of a government report on one year's execution
+    and the next year's draft (its identity's `years`, corrections applied), else its year."""
+    years = {int(y) for y in report.get("years") or () if y}
+    return years or ({int(report["year"])} if report.get("year") else set())
+
+
 # "2024年…比2023年多", "与2023年相比，2024年…": one year measured against another
 YEAR_AGAINST = re.compile(
     r"(?<!\d)(20\d\d)(?!\d)[^\d。]{0,40}?(?:比|较|相比|相较|同比)\s*(20\d\d)(?!\d)"

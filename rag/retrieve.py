@@ -13,7 +13,7 @@ from ingest.model import Chunk, Retrieved
 from ingest.pipeline import Store
 from ingest.snapshots import top_rows
 from rag.names import abbreviations_in, department_core, report_names
-from rag.question import compared_years, years_in
+from rag.question import compared_years, report_years, years_in
 from rag.tuning import DEFAULT_TUNING, Tuning
 
 RRF_K = 60
@@ -53,7 +53,7 @@ class Retriever:
         if years:
             # a name is as telling as it is rare among the reports of the years asked ("wanli" is one
             # report of 2025, though three in all)
-            named = {d: h for d, h in named.items() if self.reports[d].get("year") in years} or named
+            named = {d: h for d, h in named.items() if years & report_years(self.reports[d])} or named
         against = compared_years(question)
         if against:  # "2024年…比2023年多": the later year's report speaks of both years
             later = max(against)

@@ -213,3 +213,13 @@ def test_a_year_not_indexed_for_the_body_is_said_never_answered(wanli_settings: 
     assert "已收录的万里街道" in a.answer and "2023年、2024年、2025年" in a.answer and "未收录2026年" in a.answer
     ok = qa.ask("万里街道2025年“三公”经费预算是多少？")
     assert not ok.abstained and all(c.doc_id == "putuo-wanli-2025-bumen-yusuan" for c in ok.citations)
+
+
+def test_a_question_year_matches_either_year_of_a_government_report() -> None:
+    """Harbin: a question about 2025's revenue is scoped to the report on 2025's execution and 2026's
+    draft (its years), not to the 2021 决算 that merely shares the city's name."""
+    from rag.question import report_years
+
+    assert report_years({"doc_id": "harbin-2026", "year": 2026, "years": [2025, 2026]}) == {2025, 2026}
+    assert report_years({"doc_id": "harbin-2021", "year": 2021, "years": [2021, 2022]}) & {2025} == set()
+    assert report_years({"doc_id": "old", "year": 2024}) == {2024}
