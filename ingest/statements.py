@@ -106,6 +106,19 @@ def statements(
     context: str = "",
     year: int | None = None,
 ) -> list[Statement]:
+    """Every money amount of `text` with the key of what it names (see `_statements`); read once per
+    passage and report: an audit's checks and the number check read the same passages."""
+    return list(_statements(text, report_kind, frozenset(items), context, year))
+
+
+@lru_cache(maxsize=256)
+def _statements(
+    text: str,
+    report_kind: str,
+    items: frozenset[str] = frozenset(),
+    context: str = "",
+    year: int | None = None,
+) -> tuple[Statement, ...]:
     """Every money amount of `text` with the key of what it names. The subject — the item named
     last — carries over "年初预算为A，支出决算为B" and "完成预算B的Z%" within a paragraph; a heading-like
     sentence "一般公共服务支出（类）财政事务（款）行政运行（项）。" names the subject of what follows.
@@ -147,7 +160,7 @@ def statements(
                     key = replace(key, stage=period)
             out.append(Statement(mm, clause, "level", key))
         offset += len(sentence)
-    return out
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------- roles

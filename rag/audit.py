@@ -31,7 +31,7 @@ from rag.audit_text import (
     rate_findings,
     year_findings,
 )
-from rag.numbers import KeyedFacts, check_numbers, keyed_reports, mentions
+from rag.numbers import KeyedFacts, check_numbers, mentions
 
 __all__ = ["Finding", "KIND_LABELS", "SEVERITY_LABELS", "AuditResult", "audit", "audit_report", "summary"]
 
@@ -60,12 +60,17 @@ class AuditResult:
     skipped: tuple[tuple[str, str], ...] = field(default=())  # (check, why it could not run)
 
 
+GOVERNMENT = re.compile(r"人民政府|政府预算|政府决算|草案|执行情况的报告|附表|债务")
+
+
 def _narrative_table(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
     """Every amount of the narrative against the cell of its key (ingest/keys.py). Only a contradiction
     of a fully keyed cell is an 错误; a last-place difference is 提示 (尾数); an amount in 元 that only
-    reconciles in 万元 is a unit slip."""
+    reconciles in 万元 is a unit slip. In a government's report (全市 and 本级, several years, 累计 figures
+    beside one year's tables) a contradiction is 提示 unless the sentence names the table's level."""
     out: list[Finding] = []
     seen: set[tuple[str, str]] = set()
+    government = bool(GOVERNMENT.search(kf.title))
     for c in chunks:
         if c.kind != "text":
             continue
@@ -87,8 +92,10 @@ def _narrative_table(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
             cell = str(src.get("value", ""))
             kind, severity = "narrative_table", "error" if n.status == "mismatch" else "info"
             why = "差在末位，可能是尾数" if n.status == "rounding" else ""
-            if severity == "error" and "本级" in table and "本级" not in sentence:
-                severity, why = "info", "表是本级的，句子未说是本级（可能是全市或累计数）"
+            said = set(re.findall(r"本级|全市|全省|全区", sentence))
+            held = set(re.findall(r"本级|全市|全省|全区", table + kf.title))
+            if severity == "error" and ("本级" in table or government) and not (said and said <= held):
+                severity, why = "info", "政府预决算报告有全市、本级等口径，句子未说是哪一级（也可能是累计数或其他年度）"
             # "项目支出预算417.41万元，…其中：一般公共服务支出417.41万元": the item may be of that part only
             at = re.search(r"(?<![\d.,])" + re.escape(re.sub(r"\s", "", n.text)), sentence)
             said_before = sentence[: at.start()] if at else sentence
@@ -249,9 +256,16 @@ def audit_report(store: Store, doc_id: str) -> AuditResult:
     """Every check of one report, with which ran and which could not."""
     meta = {r["doc_id"]: r for r in store.catalog.reports()}
     row = meta.get(doc_id, {})
-    kf = keyed_reports(store.facts, meta, (doc_id,))[0]
     chunks = store.catalog.doc_chunks(doc_id)
-    facts = store.facts.facts((doc_id,))
+    facts = store.facts.facts((doc_id,))  # read once: a city's report has tens of thousands of cells
+    kf = KeyedFacts.of(
+        doc_id,
+        row.get("title") or doc_id,
+        row.get("kind") or "other",
+        row.get("year"),
+        facts,
+        store.facts.doubts(doc_id),
+    )
     tables = store.facts.tables(doc_id)
     text = store.catalog.report_text(doc_id)
     kind, year = row.get("kind") or "", row.get("year")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from ingest.facts import UNIT_FACTOR
 from ingest.keys import INCOME_SOURCES, LEVEL_MARK, SPEND_PARTS, fund_of, norm
@@ -176,6 +177,7 @@ def code_sum_findings(facts: list[Fact]) -> list[Finding]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def _label_key(label: str) -> str:
     """A row label in the normal form of ingest/keys.py, without year and verbs."""
     label = LEVEL_MARK.sub("", norm(label))

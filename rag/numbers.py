@@ -82,9 +82,13 @@ class KeyedFacts:
     def by_item(self) -> dict[str, list[Fact]]:
         """The cells by normalised item name: a key's item must equal its cell's (ingest/keys.compatible)."""
         out: dict[str, list[Fact]] = {}
+        named: dict[str, str] = {}  # item → its normal form (a report repeats few items many times)
         for f in self.facts:
             if f.key is not None:
-                out.setdefault(LEVEL_MARK.sub("", norm(f.key.item)), []).append(f)
+                item = f.key.item
+                if item not in named:
+                    named[item] = LEVEL_MARK.sub("", norm(item))
+                out.setdefault(named[item], []).append(f)
         return out
 
     def candidates(self, key: FigureKey) -> list[Fact]:
