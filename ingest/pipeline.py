@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from ingest.readers import skip_reason
 from ingest.settings import Settings
 from ingest.snapshots import DenseSnapshot, SparseIndex
 from ingest.textindex import TextIndex
-from ingest.workers import worker_pool
+from ingest.workers import limits_of, read_files
 
 EMBED_BATCH = 64
 ChunkProgress = Callable[[str, str, int, int], None]  # (step, doc_id, done, total)
@@ -167,22 +166,9 @@ class Store:
     def _parsed(
         self, todo: list[Path], on_page: Callable[[str, int, int], None] | None = None
     ) -> Iterator[tuple[str, Report | None, DocumentError | None]]:
-        if len(todo) <= 1 or sum(1 for f in todo if f.suffix.lower() == ".pdf") < 2:
-            for f in todo:  # parsed here: pages can be counted as they are read
-                tell = (lambda i, n, name=f.name: on_page(name, i, n)) if on_page else None
-                yield _parse_job(str(f), tell)
-            return
-        # PDFs parse in worker processes while this one embeds what is already parsed
-        done: set[str] = set()
-        try:
-            with worker_pool(2) as pool:
-                for item in pool.map(_parse_job, [str(f) for f in todo]):
-                    done.add(item[0])
-                    yield item
-        except BrokenProcessPool:  # a worker died (out of memory, a crashing PDF): finish here
-            for f in todo:
-                if str(f) not in done:
-                    yield _parse_job(str(f))
+        # each file is read in a worker capped in memory and time (ingest.workers): a crafted file fails
+        # alone, in one line, while this process embeds what is already read
+        yield from read_files([str(f) for f in todo], limits_of(self.settings), 2, on_page)
 
     def ingest(
         self,

@@ -17,6 +17,7 @@ from ingest.errors import BackendError, BadInputError, BudgetQAError
 from ingest.model import Answer, page_label
 from ingest.ocr import EXTRA_HINT
 from ingest.settings import Settings, load_settings
+from ui.auth import add_user_parser, cmd_user, serve_logins
 from ui.cli_docs import add_docs_parser, cmd_docs
 from ui.takeaway import MARKS
 
@@ -368,17 +369,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if not 0 < args.port < 65536:
         raise BadInputError(f"--port {args.port} is not a port number; use e.g. 7860")
-    if args.auth and not Path(args.auth).is_file():
-        raise BadInputError(f"--auth {args.auth}: no such file; give a file of user:password lines")
-    text = Path(args.auth).read_text(encoding="utf-8") if args.auth else settings.auth
-    users = read_users(text, args.auth or "BUDGETQA_AUTH")
+    users = serve_logins(args.auth, settings)  # hashed passwords, delays and lockout (ui.auth)
     if not users and args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"budgetqa: warning: serving on {args.host} without --auth: anyone who reaches port {args.port} "
             "can ask and upload; give --auth USERS_FILE or BUDGETQA_AUTH=user:password",
             file=sys.stderr,
         )
-    serve(settings, args.host, args.port, auth=users or None)
+    serve(settings, args.host, args.port, auth=users)
     return 0
 
 
@@ -409,6 +407,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "compare": cmd_compare,
     "chat": cmd_chat,
     "doctor": cmd_doctor,
+    "user": cmd_user,
 }
 
 
@@ -505,7 +504,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="the web app (Gradio)")
     s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     s.add_argument("--port", type=int, default=7860)
-    s.add_argument("--auth", default="", help="a file of user:password lines; logins required (or BUDGETQA_AUTH)")
+    s.add_argument("--auth", default="", help="an auth file written by `budgetqa user add` (default: BUDGETQA_HOME/users.auth)")
+    add_user_parser(sub)
     return p
 
 

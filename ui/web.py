@@ -10,7 +10,7 @@ import csv
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +61,22 @@ class App:
         home = self.settings.home
         writable = not home.exists() or os.access(home, os.W_OK)
         self.store = Store(self.settings, write=writable)
-        self.qa = QA(self.settings, self.store)
+        self._generation = self.store.catalog.generation()
+        self._qa = QA(self.settings, self.store)
         self.locator = Locator(self.store)
         self.viewer = PageViewer(self.store)
+
+    @property
+    def qa(self) -> QA:
+        """The service for the catalog as it is now: reports another process ingested (the CLI) are
+        answered from the next question on (the catalog's generation moved)."""
+        generation = self.store.catalog.generation()
+        if generation != self._generation:
+            self._generation = generation
+            self._qa = QA(self.settings, self.store)
+            self.locator = Locator(self.store)
+            self.viewer = PageViewer(self.store)
+        return self._qa
 
     def examples(self) -> list[str]:
         """Example questions about reports that are indexed, one per kind of report."""
@@ -492,11 +505,16 @@ def build_app(settings: Settings) -> gr.Blocks:
 
 
 def serve(
-    settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: list[tuple[str, str]] | None = None
+    settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: Callable[[str, str], bool] | None = None
 ) -> None:
+    """auth: a callable (user, password) → bool (ui.auth.Logins), or None for no login."""
+    from ui.auth import guard_middleware
+
     demo = build_app(settings)
     demo.queue(default_concurrency_limit=2).launch(
         auth=auth,
+        app_kwargs={"middleware": guard_middleware(host, settings)},
+        delete_cache=(600, 3600),  # Gradio's copies of uploads and downloads: gone after an hour
         auth_message="budgetqa：请登录" if auth else None,
         server_name=host,
         server_port=port,
