@@ -70,7 +70,7 @@ def _narrative_table(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
     beside one year's tables) a contradiction is 提示 unless the sentence names the table's level."""
     out: list[Finding] = []
     seen: set[tuple[str, str]] = set()
-    government = bool(GOVERNMENT.search(kf.title))
+    government = bool(GOVERNMENT.search(kf.title)) and not re.search(r"部门|单位|绩效", kf.title)
     for c in chunks:
         if c.kind != "text":
             continue
