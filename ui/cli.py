@@ -19,7 +19,9 @@ from ingest.ocr import EXTRA_HINT
 from ingest.settings import Settings, load_settings
 from ui.auth import add_user_parser, cmd_user, serve_logins
 from ui.cli_docs import add_docs_parser, cmd_docs
-from ui.takeaway import MARKS
+from ui.takeaway import LABELS, MARKS
+
+SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 
 DEFAULT_CORPUS = Path("corpus")
 
@@ -76,7 +78,7 @@ def print_answer(a: Answer, out=sys.stdout, streamed: bool = False) -> None:  # 
     if a.mode == "llm":
         if streamed:  # the raw stream is on screen already; this is the validated, renumbered text
             print("\n\n—— 核对后的答案 ——", file=out)
-        print(f"（LLM 答案：{a.backend}；引用已校验，数字已核对）", file=out)
+        print(f"（大模型答案：{a.backend}；引用已校验，数字已核对）", file=out)
     for note in a.notes:
         print(f"⚠ {note}", file=out)
     print(a.answer, file=out)
@@ -86,7 +88,7 @@ def print_answer(a: Answer, out=sys.stdout, streamed: bool = False) -> None:  # 
     if a.numbers:
         print("\n数字核对：", file=out)
         for n in a.numbers:
-            print(f"  {MARKS[n.status]} {n.text}  {n.status}  {n.note}", file=out)
+            print(f"  {MARKS[n.status]} {n.text}  {LABELS[n.status]}  {n.note}", file=out)
     if a.citations:
         print("\n引用：", file=out)
         for c in a.citations:
@@ -110,26 +112,26 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.rebuild:
         from ingest.pipeline import remove_index
 
-        print(f"removed the index under {settings.home}: {', '.join(remove_index(settings)) or 'nothing there'}")
+        print(f"已删除 {settings.home} 下的索引：{'、'.join(remove_index(settings)) or '原本就没有'}")
     store = Store(settings)
     t0 = time.perf_counter()
     result = store.ingest(paths, prune=args.prune, progress=tqdm_progress(), on_chunks=tqdm_chunks())
     dt = time.perf_counter() - t0
     for err in result.errors:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"读取失败：{err}", file=sys.stderr)
     for path, twin in result.duplicates:
-        print(f"skipped {path}: the same content is indexed already as {twin}", file=sys.stderr)
+        print(f"跳过 {path}：同样的内容已作为 {twin} 读入", file=sys.stderr)
     for path, why in result.skipped:  # a folder's files no reader reads: named, never dropped silently
         print(f"跳过 {path}：{why}", file=sys.stderr)
     for doc_id, pages in result.scanned.items():
-        print(f"{doc_id}: {len(pages)} scanned page(s) read by OCR ({_pages(pages)})", file=sys.stderr)
+        print(f"{doc_id}：{len(pages)} 页扫描件已由 OCR 识读（第 {_pages(pages)} 页）", file=sys.stderr)
     for doc_id, pages in result.unread.items():
-        print(f"warning: {doc_id}: scanned page(s) {_pages(pages)} not read; {EXTRA_HINT}", file=sys.stderr)
+        print(f"注意：{doc_id}：扫描页（第 {_pages(pages)} 页）未能识读；{EXTRA_HINT}", file=sys.stderr)
     print(
-        f"ingested {len(result.added)} new, {len(result.updated)} updated, {len(result.unchanged)} unchanged, "
-        f"{len(result.removed)} removed; {result.chunks_embedded} chunks embedded; "
-        f"{len(result.errors)} file(s) failed, {len(result.skipped)} skipped; {dt:.1f}s"
-        + (f"; {result.orphans_removed} stale vectors removed" if result.orphans_removed else "")
+        f"读入完成：新增 {len(result.added)} 份，更新 {len(result.updated)} 份，未变 {len(result.unchanged)} 份，"
+        f"移除 {len(result.removed)} 份；{result.chunks_embedded} 段文字已向量化；"
+        f"{len(result.errors)} 个文件失败，{len(result.skipped)} 个文件跳过；用时 {dt:.1f} 秒"
+        + (f"；清除了 {result.orphans_removed} 个过期向量" if result.orphans_removed else "")
     )
     store.close()
     return 1 if result.errors or result.skipped else 0  # a batch where any file failed or was skipped is not a success
@@ -206,7 +208,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     if not numbers:
         print("句中没有带单位（元/万元/亿元/%）的数字可核对。")
     for n in numbers:
-        print(f"{MARKS[n.status]} {n.text}\t{n.status}\t{n.note}")
+        print(f"{MARKS[n.status]} {n.text}\t{LABELS[n.status]}\t{n.note}")
     return 0
 
 
@@ -243,7 +245,7 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
 def _out_path(target: str) -> Path:
     path = Path(target).expanduser()
     if not path.parent.exists():
-        raise BadInputError(f"{target}: folder {path.parent} does not exist; create it or write elsewhere")
+        raise BadInputError(f"{target}：文件夹 {path.parent} 不存在；请先建好文件夹，或写到别处")
     return path
 
 
@@ -260,7 +262,7 @@ def cmd_tables(args: argparse.Namespace, settings: Settings) -> int:
 
     store = Store(settings, write=False)
     if args.doc_id not in store.catalog.doc_ids():
-        raise BadInputError(f"unknown doc_id {args.doc_id!r}; see `budgetqa docs`")
+        raise BadInputError(f"没有报告编号为「{args.doc_id}」的报告；已读入的报告见 budgetqa docs")
     tables = store.facts.tables(args.doc_id)
     for t in tables:
         flag = "" if t["aligned"] else "  [列未对齐，数字已保留]"
@@ -276,7 +278,7 @@ def cmd_tables(args: argparse.Namespace, settings: Settings) -> int:
             with (out / name).open("w", newline="", encoding="utf-8-sig") as f:
                 w = csv.writer(f)
                 w.writerows(t["header"] + t["rows"])
-        print(f"wrote {len(tables)} CSV files to {out}")
+        print(f"已把 {len(tables)} 张表写成 CSV 文件，放在 {out}")
     return 0
 
 
@@ -311,16 +313,21 @@ def cmd_locate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.pipeline import Store
-    from rag.audit import audit
+    from rag.audit import audit_report, finding_line, summary
 
     store = Store(settings, write=False)
     known = store.catalog.doc_ids()
     docs = args.doc_ids or known
     for d in docs:
         if d not in known:
-            raise BadInputError(f"unknown doc_id {d!r}; see `budgetqa docs`")
-    found = {d: audit(store, d) for d in docs}
-    results = [{"doc_id": d, "findings": [asdict(f) for f in fs]} for d, fs in found.items()]
+            raise BadInputError(f"没有报告编号为「{d}」的报告；已读入的报告见 budgetqa docs")
+    audited = {d: audit_report(store, d) for d in docs}
+    found = {d: list(a.findings) for d, a in audited.items()}
+    results = [
+        {"doc_id": d, "summary": summary(a), "checks_ran": list(a.ran), "checks_skipped": [list(x) for x in a.skipped]}
+        | {"findings": [asdict(f) for f in a.findings]}
+        for d, a in audited.items()
+    ]
     if args.out:
         from ui.takeaway import AUDIT_HEADER, audit_table, write_rows
 
@@ -329,15 +336,10 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(dump_json(results[0] if len(results) == 1 else results))
         return 0
-    for r in results:
-        counts = {s: sum(1 for f in r["findings"] if f["severity"] == s) for s in ("error", "warning", "info")}
-        print(f"== {r['doc_id']}: {counts['error']} error, {counts['warning']} warning, {counts['info']} info")
-        for f in r["findings"]:
-            page = f"第{f['page']}页" if f["page"] else "页码不详"
-            print(
-                f"  [{f['severity']}] {f['message']}（应为 {f['expected']}，实为 {f['found']}）· {page} · {f['section']}"
-            )
-            print(f"      「{f['quote'][:120]}」")
+    for d, a in audited.items():
+        print(f"== {d}：{summary(a)}")
+        for f in a.findings:
+            print("  " + finding_line(f).replace("\n", "\n  "))
     return 0
 
 
@@ -353,11 +355,11 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
 
     checks = examine(Store(settings, write=args.repair), repair=args.repair)
     for c in checks:
-        mark = "ok " if c.ok else ("fixed" if c.repaired else "PROBLEM")
-        print(f"{mark:<8}{c.name}: {c.detail}")
+        mark = "正常" if c.ok else ("已修复" if c.repaired else "有问题")
+        print(f"{mark:<5}{c.name}：{c.detail}")
     open_problems = [c for c in checks if not c.ok and not c.repaired]
     if open_problems and not args.repair:
-        print("run `budgetqa doctor --repair` to fix what can be fixed here", file=sys.stderr)
+        print("运行 budgetqa doctor --repair 可修复能就地修复的问题", file=sys.stderr)
     return 1 if open_problems else 0
 
 
@@ -368,12 +370,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from ui.web import serve
 
     if not 0 < args.port < 65536:
-        raise BadInputError(f"--port {args.port} is not a port number; use e.g. 7860")
+        raise BadInputError(f"--port {args.port} 不是有效的端口号；请用 1–65535 之间的数，如 7860")
     users = serve_logins(args.auth, settings)  # hashed passwords, delays and lockout (ui.auth)
     if not users and args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
-            f"budgetqa: warning: serving on {args.host} without --auth: anyone who reaches port {args.port} "
-            "can ask and upload; give --auth USERS_FILE or BUDGETQA_AUTH=user:password",
+            f"budgetqa：注意：在 {args.host} 上对外服务却没有 --auth（没有登录），能访问端口 {args.port} 的任何人"
+            "都能提问和上传；请先运行 budgetqa user add 用户名 建立登录用户",
             file=sys.stderr,
         )
     serve(settings, args.host, args.port, auth=users)
@@ -389,7 +391,7 @@ def read_users(text: str, source: str) -> list[tuple[str, str]]:
             continue
         user, sep, password = item.partition(":")
         if not sep or not user.strip() or not password:
-            raise BadInputError(f"{source}: {item.split(':')[0]!r} has no password; write user:password")
+            raise BadInputError(f"{source}：用户「{item.split(':')[0]}」没有密码；请写成 用户名:密码")
         users.append((user.strip(), password))
     return users
 
@@ -412,99 +414,112 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="budgetqa", description="Cited, number-checked answers over Chinese budget reports."
-    )
-    sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("ingest", help="read reports (PDF/TXT/MD) into the index")
-    s.add_argument("paths", nargs="*", help="files or folders (default: corpus/)")
-    s.add_argument("--prune", action="store_true", help="drop reports whose file is gone")
+    from ui.cli_help import DESCRIPTION, EPILOG, ChineseArgumentParser, command
+
+    p = ChineseArgumentParser(prog="budgetqa", description=DESCRIPTION, epilog=EPILOG)
+    sub = p.add_subparsers(dest="command", required=True, metavar="命令")
+    doc = {"action": "append", "metavar": "报告编号", "help": "只在这份报告中（报告编号见 budgetqa docs）；可重复"}
+    s = sub.add_parser("ingest", **command("ingest"))
+    s.add_argument("paths", nargs="*", metavar="路径", help="报告文件或文件夹（默认：corpus/）")
+    s.add_argument("--prune", action="store_true", help="从索引中删去原文件已不在的报告")
     s.add_argument(
         "--rebuild",
         action="store_true",
-        help="start the index afresh (a damaged catalog): remove it, then read the files",
+        help="重建索引（目录数据库损坏时）：先删除索引，再读入文件",
     )
-    s = sub.add_parser("ask", help="ask a question")
-    s.add_argument("question")
-    s.add_argument("--doc", action="append", help="restrict to a report (doc_id); repeatable")
-    s.add_argument("--top-k", type=int, default=None)
-    s.add_argument("--json", action="store_true", help="same as --format json")
+    s = sub.add_parser("ask", **command("ask"))
+    s.add_argument("question", metavar="问题")
+    s.add_argument("--doc", **doc)
+    s.add_argument("--top-k", type=int, default=None, metavar="N", help="参考的原文段落数（1–50，默认 5）")
+    s.add_argument("--json", action="store_true", help="同 --format json")
     s.add_argument(
-        "--format", choices=["text", "md", "json"], default="text", help="md: answer, checks and sources as Markdown"
+        "--format",
+        choices=["text", "md", "json"],
+        default="text",
+        help="输出格式：text 文本（默认）；md 答案、核对与来源的 Markdown；json 供程序读取",
     )
-    s.add_argument(
-        "--follow-up", action="store_true", help="complete the question from the previous `ask` (report, year, item)"
-    )
-    s.add_argument(
-        "--session", default="", help="a named conversation for scripts: each ask continues the last one of that name"
-    )
+    s.add_argument("--follow-up", action="store_true", help="追问：用上一次 ask 的报告、年度和项目补全问题")
+    s.add_argument("--session", default="", metavar="名称", help="给脚本用的具名对话：每次 ask 接着同名对话的上一问")
     s.add_argument(
         "--llm",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="answer with the configured LLM (--no-llm: extractive); default: the LLM when configured",
+        help="用已配置的大模型作答（--no-llm：抽取式，只引用原文）；默认：配置了大模型就用",
     )
-    s = sub.add_parser("chat", help="a conversation in the terminal: follow-up questions keep the report and year")
-    s.add_argument("--doc", action="append", help="restrict to a report (doc_id); repeatable")
-    s.add_argument("--top-k", type=int, default=None)
-    s.add_argument("--llm", action=argparse.BooleanOptionalAction, default=None)
-    s = sub.add_parser("doctor", help="check the home (catalog, vectors, indexes, source files); --repair fixes")
-    s.add_argument("--repair", action="store_true", help="delete stray vectors, embed missing ones, rebuild indexes")
+    s = sub.add_parser("chat", **command("chat"))
+    s.add_argument("--doc", **doc)
+    s.add_argument("--top-k", type=int, default=None, metavar="N", help="参考的原文段落数")
+    s.add_argument("--llm", action=argparse.BooleanOptionalAction, default=None, help="是否用大模型作答")
+    s = sub.add_parser("doctor", **command("doctor"))
+    s.add_argument("--repair", action="store_true", help="删除多余向量、补上缺失向量、重建检索索引")
     add_docs_parser(sub)
-    s = sub.add_parser("check", help="check each number of a sentence against the reports' tables")
-    s.add_argument("sentence")
-    s.add_argument("--doc", action="append", help="report(s) to check against (default: those the sentence names)")
-    s.add_argument("--json", action="store_true")
-    s = sub.add_parser("locate", help="find where a quote or a figure stands (citation lookup)")
-    s.add_argument("text")
-    s.add_argument("--doc", action="append")
-    s.add_argument("--json", action="store_true")
-    s.add_argument("--out", default="", help="also write the places to this .csv or .xlsx file")
-    s = sub.add_parser("audit", help="internal consistency of reports")
-    s.add_argument("doc_ids", nargs="*")
-    s.add_argument("--json", action="store_true")
-    s.add_argument("--out", default="", help="also write the findings to this .csv or .xlsx file")
-    s = sub.add_parser("compare", help="one item across reports, straight from their tables, every cell cited")
+    s = sub.add_parser("check", **command("check"))
+    s.add_argument("sentence", metavar="句子")
+    s.add_argument("--doc", **{**doc, "help": "对照这份报告（默认：句中写明的单位和年度所指的报告）；可重复"})
+    s.add_argument("--json", action="store_true", help="输出 JSON，供程序读取")
+    s = sub.add_parser("locate", **command("locate"))
+    s.add_argument("text", metavar="引文或数字")
+    s.add_argument("--doc", **doc)
+    s.add_argument("--json", action="store_true", help="输出 JSON（含页面上的位置框）")
+    s.add_argument("--out", default="", metavar="文件", help="同时把查找结果写入 .csv 或 .xlsx 文件")
+    s = sub.add_parser("audit", **command("audit"))
+    s.add_argument("doc_ids", nargs="*", metavar="报告编号", help="要检查的报告（默认：全部）")
+    s.add_argument("--json", action="store_true", help="输出 JSON，供程序读取")
+    s.add_argument("--out", default="", metavar="文件", help="同时把审计结果写入 .csv 或 .xlsx 文件")
+    s = sub.add_parser("compare", **command("compare"))
     s.add_argument(
-        "item", help="三公经费, 一般公共预算财政拨款支出, 社会保障和就业支出, 收入总计, or a code such as 208"
+        "item",
+        metavar="项目",
+        help="如 三公经费、一般公共预算财政拨款支出、社会保障和就业支出、收入总计，或功能分类编码如 208",
     )
-    s.add_argument("--doc", action="append", help="only these reports (doc_id); repeatable")
-    s.add_argument("--department", default="", help="reports whose department or title contains this")
-    s.add_argument("--year", type=int, action="append", help="only reports of this year; repeatable")
-    s.add_argument("--kind", choices=["决算", "预算", "绩效自评", "other"], default=None)
-    s.add_argument("--rank", action="store_true", help="order by value (default: by year for one body)")
-    s.add_argument("--csv", default="", help="also write the table to this CSV file")
-    s.add_argument("--out", default="", help="also write the table to this .csv or .xlsx file")
-    s.add_argument("--json", action="store_true")
-    s = sub.add_parser("tables", help="list a report's tables; --csv DIR exports them")
-    s.add_argument("doc_id")
-    s.add_argument("--csv", default="")
-    s = sub.add_parser("eval", help="run a gold question set and report metrics")
-    s.add_argument("--gold", default="", help="JSON Lines gold file (default: the dev set eval/gold/dev.jsonl)")
-    s.add_argument("--top-k", type=int, default=5)
-    s.add_argument("--doc-filter", action="store_true", help="restrict each question to its report")
-    s.add_argument("--json", action="store_true")
-    s.add_argument("--out", default="", help="write report.json, report.md and PNG plots here")
-    s.add_argument("--baseline", action="store_true", help="also run the llama-index default pipeline")
-    s.add_argument("--by-family", action="store_true", help="figures for each family of reports")
+    s.add_argument("--doc", **doc)
+    s.add_argument("--department", default="", metavar="文字", help="只看单位名称或标题含这段文字的报告")
+    s.add_argument("--year", type=int, action="append", metavar="年度", help="只看这一年度的报告；可重复")
+    s.add_argument(
+        "--kind", choices=["决算", "预算", "绩效自评", "other"], default=None, help="只看这一类报告（other：其他）"
+    )
+    s.add_argument("--rank", action="store_true", help="按数值排序（默认：同一单位按年度排）")
+    s.add_argument("--csv", default="", metavar="文件", help="同时把对比表写入 CSV 文件")
+    s.add_argument("--out", default="", metavar="文件", help="同时把对比表写入 .csv 或 .xlsx 文件")
+    s.add_argument("--json", action="store_true", help="输出 JSON，供程序读取")
+    s = sub.add_parser("tables", **command("tables"))
+    s.add_argument("doc_id", metavar="报告编号")
+    s.add_argument("--csv", default="", metavar="文件夹", help="把每张表导出为 CSV 文件，放在这个文件夹")
+    s = sub.add_parser("eval", **command("eval"))
+    s.add_argument(
+        "--gold", default="", metavar="文件", help="标准问题集（JSON Lines；默认：开发集 eval/gold/dev.jsonl）"
+    )
+    s.add_argument("--top-k", type=int, default=5, metavar="N", help="每题参考的原文段落数（默认 5）")
+    s.add_argument("--doc-filter", action="store_true", help="每题只在它所问的报告中检索")
+    s.add_argument("--json", action="store_true", help="输出 JSON，供程序读取")
+    s.add_argument("--out", default="", metavar="文件夹", help="把 report.json、report.md 和图表写到这里")
+    s.add_argument("--baseline", action="store_true", help="同时跑 llama-index 默认流程作对照")
+    s.add_argument("--by-family", action="store_true", help="按报告系列分别给出指标")
     s.add_argument(
         "--lofo",
         action="store_true",
-        help="leave one family out: score each family with the tuning chosen on the other families",
+        help="留一系列法：每个系列用在其他系列上选定的调参打分",
     )
-    s.add_argument("--families", default="", help="TSV doc_id<TAB>family (default: eval/gold/families.tsv)")
-    s.add_argument("--llm", action="store_true", help="also run the LLM mode (needs BUDGETQA_LLM_*)")
+    s.add_argument(
+        "--families", default="", metavar="文件", help="报告编号<TAB>系列 的对照表（默认：eval/gold/families.tsv）"
+    )
+    s.add_argument("--llm", action="store_true", help="同时评测大模型作答（需配置 BUDGETQA_LLM_*）")
     s.add_argument(
         "--numbers",
         action="store_true",
-        help="the number probe instead of questions: the reports' own sentences checked against their own "
-        "tables (false ✗), and the same sentences with one amount changed (false ✓)",
+        help="数字探针（代替问题集）：报告自己的句子与自己的表格核对（不应出现 ✗），"
+        "以及改动一个金额后的同一句子（不应出现 ✓）",
     )
-    s.add_argument("--doc", action="append", help="with --numbers: only these reports")
-    s = sub.add_parser("serve", help="the web app (Gradio)")
-    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    s.add_argument("--port", type=int, default=7860)
-    s.add_argument("--auth", default="", help="an auth file written by `budgetqa user add` (default: BUDGETQA_HOME/users.auth)")
+    s.add_argument("--doc", **{**doc, "help": "与 --numbers 同用：只探这些报告"})
+    s = sub.add_parser("serve", **command("serve"))
+    s.add_argument("--host", default="127.0.0.1", metavar="地址", help="监听地址（默认 127.0.0.1：仅本机可访问）")
+    s.add_argument("--port", type=int, default=7860, metavar="端口", help="端口（默认 7860）")
+    s.add_argument(
+        "--auth",
+        default="",
+        metavar="文件",
+        help="budgetqa user add 写下的认证文件；设了就要求登录（默认：BUDGETQA_HOME/users.auth 存在时用它）",
+    )
     add_user_parser(sub)
     return p
 
@@ -520,26 +535,25 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         return COMMANDS[args.command](args, settings)
     except BadInputError as exc:
-        print(f"budgetqa: {exc}", file=sys.stderr)
+        print(f"budgetqa：{exc}", file=sys.stderr)
         return 2
     except BackendError as exc:
-        print(f"budgetqa: {exc}", file=sys.stderr)
+        print(f"budgetqa：{exc}", file=sys.stderr)
         return 3
     except BudgetQAError as exc:
-        print(f"budgetqa: {exc}", file=sys.stderr)
+        print(f"budgetqa：{exc}", file=sys.stderr)
         return 1
     except sqlite3.DatabaseError as exc:  # a catalog damaged while in use (the open itself is checked)
-        print(
-            f"budgetqa: the catalog under {settings.home if settings else 'BUDGETQA_HOME'} is damaged or unreadable ({exc}); "
-            "run `budgetqa ingest --rebuild PATH...`",
-            file=sys.stderr,
-        )
+        from ingest.lock import open_failure  # "--rebuild" only when the integrity check finds damage
+
+        db = (settings or load_settings({})).db_path
+        print(f"budgetqa：{open_failure(exc, db)}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `budgetqa … | head`: the reader left, nothing to report
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print("budgetqa: interrupted", file=sys.stderr)
+        print("budgetqa：已中断", file=sys.stderr)
         return 130
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import gradio as gr
 import pandas as pd
+from starlette.middleware import Middleware
 
 from ingest.errors import BudgetQAError
 from ingest.keys import GRAND_TOTAL, TOTAL_ROW
@@ -27,6 +28,7 @@ from rag.pages import PageViewer
 from rag.service import QA
 from ui.render import LEGEND_HTML, safe_name, unused_path
 from ui.takeaway import AUDIT_HEADER, LOCATE_HEADER, audit_table, locate_table, write_rows
+from ui.web_api import API_NAMES, McpAuth, register
 from ui.web_ask import CLICK_JS, COPY_JS, ask_stream, export_conversation, open_request
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -385,9 +387,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                     yield from ask_stream(app, a[-1].asked or a[-1].question, h, a, None, d, k, u, False)
 
             for trigger in (send.click, question.submit):
-                trigger(run_ask, ask_inputs, ask_outputs, api_name="ask" if trigger == send.click else False).then(
-                    lambda: "", None, question
-                )
+                trigger(run_ask, ask_inputs, ask_outputs).then(lambda: "", None, question)
             redo.click(run_plain, [chat, answers, turn, docs, top_k, use_llm], ask_outputs)
             clear.click(lambda: ([], [], None, ""), None, [chat, answers, turn, status])
             open_btn.click(
@@ -421,9 +421,12 @@ def build_app(settings: Settings) -> gr.Blocks:
                 lambda i, d, r: compare_rows(app, i or "", d, r),
                 [cmp_item, cmp_docs, cmp_rank],
                 [cmp_out, cmp_msg, cmp_csv, cmp_chart, cmp_facts],
-                api_name="compare",
             )
-            cmp_out.select(lambda facts, evt: compare_cell(app, facts, evt), cmp_facts, [cmp_page, cmp_page_caption])
+
+            def open_cell(facts: list[Any], evt: gr.SelectData) -> tuple[str | None, str]:
+                return compare_cell(app, facts, evt)  # Gradio passes the click by this annotation: no lambda
+
+            cmp_out.select(open_cell, cmp_facts, [cmp_page, cmp_page_caption])
         with gr.Tab("引用查找", id="locate"):
             with gr.Row():
                 loc_text = gr.Textbox(label="引文或数字", placeholder="42400 或 一段原文", elem_id="locate-text")
@@ -438,7 +441,6 @@ def build_app(settings: Settings) -> gr.Blocks:
                 lambda t, d: locate_rows(app, t, d),
                 [loc_text, loc_docs],
                 [loc_out, loc_msg, loc_file],
-                api_name="locate",
             )
             loc_text.submit(lambda t, d: locate_rows(app, t, d), [loc_text, loc_docs], [loc_out, loc_msg, loc_file])
             gr.Markdown("### 核对：粘贴一句话（比如新闻稿），逐个核对其中的数字")
@@ -446,9 +448,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             chk_btn = gr.Button("核对", elem_id="check-button")
             chk_msg = gr.Markdown()
             chk_out = gr.Dataframe(headers=CHECK_COLUMNS, wrap=True, elem_id="check-numbers")
-            chk_btn.click(
-                lambda s, d: check_rows(app, s, d), [chk_text, loc_docs], [chk_out, chk_msg], api_name="check"
-            )
+            chk_btn.click(lambda s, d: check_rows(app, s, d), [chk_text, loc_docs], [chk_out, chk_msg])
         with gr.Tab("报表", id="tables"):
             with gr.Row():
                 tb_doc = gr.Dropdown(app.report_choices(), label="报告", elem_id="tables-doc")
@@ -501,6 +501,10 @@ def build_app(settings: Settings) -> gr.Blocks:
 
         up_btn.click(do_upload, up_files, [up_out, *pickers, au_doc, up_list])
         demo.load(choices_now, None, [*pickers, au_doc, up_list])
+        register(app)  # the HTTP API and MCP tools
+    for fn in demo.fns.values():  # the page's own handlers are no API: only the five tools are listed
+        if fn.api_name not in API_NAMES:
+            fn.api_visibility = "private"
     return demo
 
 
@@ -513,8 +517,10 @@ def serve(
     demo = build_app(settings)
     demo.queue(default_concurrency_limit=2).launch(
         auth=auth,
-        app_kwargs={"middleware": guard_middleware(host, settings)},
+        mcp_server=True,
+        app_kwargs={"middleware": guard_middleware(host, settings) + ([Middleware(McpAuth, auth=auth)] * bool(auth))},
         delete_cache=(600, 3600),  # Gradio's copies of uploads and downloads: gone after an hour
+        footer_links=["api"],
         auth_message="budgetqa：请登录" if auth else None,
         server_name=host,
         server_port=port,
