@@ -46,7 +46,7 @@ def _looks_utf16(data: bytes) -> str | None:
 def decode_text(data: bytes, path: str) -> tuple[str, str]:
     """Return (text, encoding). Tries BOMs, UTF-8, UTF-16 without BOM, then GB18030 (a superset of GBK)."""
     if not data.strip():
-        raise DocumentError(path, "the file is empty; re-export it from the source document")
+        raise DocumentError(path, "文件是空的；请从原文档重新导出")
     for bom, enc in _BOMS:
         if data.startswith(bom):
             try:
@@ -68,13 +68,13 @@ def decode_text(data: bytes, path: str) -> tuple[str, str]:
     except UnicodeDecodeError:
         raise DocumentError(
             path,
-            "cannot decode the text as UTF-8, UTF-16 or GB18030/GBK; save it as UTF-8 and ingest again",
+            "无法按 UTF-8、UTF-16 或 GB18030/GBK 解码文字；请另存为 UTF-8 后再读入",
         ) from None
     # GB18030 decodes almost any byte string; insist that the result reads as Chinese text.
     cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
     if cjk < max(1, len(text) // 20):
         raise DocumentError(
             path,
-            "the bytes are not UTF-8, UTF-16 or GB18030/GBK text (is it a binary file?); save it as UTF-8",
+            "内容不是 UTF-8、UTF-16 或 GB18030/GBK 文字（是二进制文件吗？）；请另存为 UTF-8 文本",
         )
     return text, "gb18030"

@@ -15,7 +15,7 @@ class DocumentError(BudgetQAError):
     """One input file cannot be read; the rest of a batch goes on."""
 
     def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+        super().__init__(f"{path}：{reason}")
         self.path = path
         self.reason = reason
 

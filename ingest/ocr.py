@@ -18,7 +18,7 @@ from ingest.workers import worker_pool
 
 OCR_DPI = 200  # enough for 9-pt table digits; more costs time without reading better
 MIN_SKEW_DEG = 0.15  # below this a page is read as it is
-EXTRA_HINT = "install the OCR extra (`pip install -e '.[ocr]'`) to read scanned pages offline"
+EXTRA_HINT = "要离线识读扫描页，请安装 OCR 扩展：.venv/bin/pip install -e '.[ocr]'"
 
 
 @dataclass(frozen=True)

@@ -253,7 +253,7 @@ def parse_text_bytes(data: bytes, *, doc_id: str, path: str, sha256: str = "") -
     text, encoding = decode_text(data, path)
     lines = text_to_lines(text)
     if not lines:
-        raise DocumentError(path, "the file has no text; re-export it from the source document")
+        raise DocumentError(path, "文件中没有文字；请从原文档重新导出")
     pages = max((ln.page or 0 for ln in lines), default=0)
     return report_from_lines(
         lines,

@@ -250,13 +250,13 @@ def pdf_lines(
     try:
         pdf = pdfplumber.open(path)
     except PDFPasswordIncorrect:
-        raise DocumentError(str(path), "the PDF is encrypted; remove the password and ingest again") from None
+        raise DocumentError(str(path), "PDF 已加密；请去掉密码后再读入") from None
     except (PDFSyntaxError, Exception) as exc:  # pdfminer raises several types for broken files
         inner = exc.args[0] if exc.args else exc  # pdfplumber wraps pdfminer's exception
         if isinstance(inner, PDFPasswordIncorrect) or "encrypt" in type(inner).__name__.lower():
-            raise DocumentError(str(path), "the PDF is encrypted; remove the password and ingest again") from None
+            raise DocumentError(str(path), "PDF 已加密；请去掉密码后再读入") from None
         raise DocumentError(
-            str(path), f"not a readable PDF ({type(exc).__name__}); the file is truncated or not a PDF"
+            str(path), "无法作为 PDF 读取：文件不完整或并非 PDF；请重新下载"
         ) from None
     pages: list[list[Line]] = []
     places: list[PageBox] = []
@@ -278,10 +278,10 @@ def pdf_lines(
             raise
         except Exception as exc:
             raise DocumentError(
-                str(path), f"the PDF is damaged or truncated ({type(exc).__name__}: {exc}); re-download it"
+                str(path), f"PDF 已损坏或不完整（{type(exc).__name__}：{exc}）；请重新下载"
             ) from None
     if n_pages == 0:
-        raise DocumentError(str(path), "the PDF has no pages; re-download it")
+        raise DocumentError(str(path), "PDF 没有页面；请重新下载")
     scan = ScanResult()
     if scanned:
         scan = _read_scanned(path, scanned, pages, n_pages, on_page)
@@ -291,9 +291,9 @@ def pdf_lines(
     text_chars = sum(len(ln.text) + _table_chars(ln.table) for page in pages for ln in page)
     if text_chars < 20 * max(1, n_pages // 4) and text_chars < 200:
         why = (
-            f"the PDF has no text layer (a scan); {EXTRA_HINT}"
+            f"PDF 没有文字层（是扫描件）；{EXTRA_HINT}"
             if scan.unread
-            else "the PDF has no readable text: its pages are blank or hold no text, even for OCR"
+            else "PDF 中没有可读的文字：页面是空白的，OCR 也识读不出文字"
         )
         raise DocumentError(str(path), why)
     lines = _merge_continued([ln for page in pages for ln in page])

@@ -75,7 +75,7 @@ def collect_files(
             else:
                 errors.append(DocumentError(str(p), skip_reason(p) or "不支持的格式"))
         else:
-            raise BadInputError(f"{p}: no such file or folder; give a report file or a folder of reports")
+            raise BadInputError(f"{p}：找不到这个文件或文件夹；请给出报告文件或存放报告的文件夹")
     return files, errors
 
 
@@ -87,7 +87,7 @@ def _parse_job(
     except DocumentError as exc:
         return path, None, exc
     except Exception as exc:  # one broken file must not stop the batch
-        return path, None, DocumentError(path, f"could not be read ({type(exc).__name__}: {exc})")
+        return path, None, DocumentError(path, f"无法读取（{type(exc).__name__}：{exc}）；请检查文件是否完整")
 
 
 class Store:
@@ -120,6 +120,14 @@ class Store:
     def close(self) -> None:
         self.catalog.close()
 
+    def reset_vectors(self) -> None:
+        """Forget the open vector store (doctor moved a damaged one aside): the next use opens it anew."""
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()  # chromadb keeps one client per path
+        self._vectors = None
+        self._dense_cache = None
+
     # ------------------------------------------------------------------------------------
     def _plan(self, files: list[Path], result: IngestResult) -> list[Path]:
         """Files whose content changed (or are new); unchanged ones are skipped without parsing."""
@@ -131,7 +139,7 @@ class Store:
             if doc_id in seen:
                 result.errors.append(
                     DocumentError(
-                        str(f), f"doc_id {doc_id!r} is already used by {seen[doc_id]}; rename one of the files"
+                        str(f), f"报告编号「{doc_id}」已被 {seen[doc_id]} 使用（报告编号取自文件名）；请把其中一个文件改名"
                     )
                 )
                 continue
@@ -142,14 +150,14 @@ class Store:
                     result.errors.append(
                         DocumentError(
                             str(f),
-                            f"{size_mb:.1f} MB is over the {self.settings.max_file_mb} MB limit; split the file "
-                            "or raise BUDGETQA_MAX_FILE_MB",
+                            f"文件有 {size_mb:.1f} MB，超过 {self.settings.max_file_mb} MB 的上限；请拆分文件"
+                            "或调高 BUDGETQA_MAX_FILE_MB",
                         )
                     )
                     continue
                 sha = sha256_file(f)
             except OSError as exc:
-                result.errors.append(DocumentError(str(f), f"cannot be read ({exc.strerror})"))
+                result.errors.append(DocumentError(str(f), f"无法读取（{exc.strerror}）；请检查文件权限"))
                 continue
             twin = by_sha.get(sha) or self.catalog.doc_with_sha(sha)
             if twin is not None and twin != doc_id:
@@ -203,7 +211,7 @@ class Store:
             if progress:
                 progress(Path(path).name, i, total)
             if error is not None or report is None:
-                result.errors.append(error or DocumentError(path, "could not be read"))
+                result.errors.append(error or DocumentError(path, "无法读取"))
                 continue
             self._add(report, result, on_chunks)
         if prune:
@@ -359,7 +367,7 @@ def _remove_index(settings: Settings) -> list[str]:
 
     home = settings.home
     if home.exists() and not home.is_dir():
-        raise BadInputError(f"BUDGETQA_HOME={home} is a file, not a folder; set BUDGETQA_HOME to a folder")
+        raise BadInputError(f"BUDGETQA_HOME={home} 是一个文件而不是文件夹；请把 BUDGETQA_HOME 设为一个文件夹")
     removed = []
     db = settings.db_path
     for path in (
@@ -398,7 +406,7 @@ def tqdm_progress() -> Callable[[str, int, int], None]:
 
     def update(name: str, i: int, total: int) -> None:
         if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, unit="file", file=sys.stderr, desc="ingest", leave=True)
+            bar["bar"] = tqdm(total=total, unit="个文件", file=sys.stderr, desc="正在读入报告", leave=True)
         b = bar["bar"]
         b.set_postfix_str(name[:40])  # type: ignore[attr-defined]
         b.update(1)  # type: ignore[attr-defined]
@@ -406,6 +414,9 @@ def tqdm_progress() -> Callable[[str, int, int], None]:
             b.close()  # type: ignore[attr-defined]
 
     return update
+
+
+STEP_NAMES = {"embed": "向量化", "index": "建立索引"}
 
 
 def tqdm_chunks() -> ChunkProgress:
@@ -417,7 +428,7 @@ def tqdm_chunks() -> ChunkProgress:
     def update(step: str, doc_id: str, done: int, total: int) -> None:
         if (step, doc_id) not in bars:
             bars[step, doc_id] = tqdm(
-                total=total, unit="chunk", file=sys.stderr, desc=f"{step} {doc_id[:30]}", leave=False
+                total=total, unit="段", file=sys.stderr, desc=f"{STEP_NAMES.get(step, step)} {doc_id[:30]}", leave=False
             )
         b = bars[step, doc_id]
         b.update(done - b.n)  # type: ignore[attr-defined]

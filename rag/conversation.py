@@ -168,7 +168,7 @@ SESSION_NAME = re.compile(r"^[\w\-]{1,64}$")
 
 def session_path(folder: Path, name: str) -> Path:
     if not SESSION_NAME.match(name):
-        raise BadInputError(f"session name {name!r} is not usable; use letters, digits, '-' or '_' (at most 64)")
+        raise BadInputError(f"对话名称「{name}」不能用；请只用字母、数字、“-”或“_”（最多 64 个）")
     return folder / f"{name}.json"
 
 

@@ -113,11 +113,11 @@ class Locator:
     def locate(self, query: str, doc_ids: tuple[str, ...] = (), limit: int = 50) -> list[Hit]:
         q = (query or "").strip()
         if not q:
-            raise BadInputError('the text to locate is empty; give a quote or a figure, e.g. budgetqa locate "42400"')
+            raise BadInputError('要查找的内容是空的；请给出一段引文或一个数字，例如 budgetqa locate "42400"')
         self._fresh()
         for d in doc_ids:
             if d not in self.reports:
-                raise BadInputError(f"unknown doc_id {d!r}; see `budgetqa docs`")
+                raise BadInputError(f"没有报告编号为「{d}」的报告；已读入的报告见 budgetqa docs")
         docs = doc_ids or tuple(self.reports)
         fig = FIGURE.match(q)
         hits = self._figure(fig, docs, limit) if fig else []
@@ -128,7 +128,7 @@ class Locator:
     def _quote(self, q: str, docs: tuple[str, ...], limit: int) -> list[Hit]:
         nq = normalized(q)
         if not nq:
-            raise BadInputError(f"{q!r} has no letters or digits to look for")
+            raise BadInputError(f"「{q}」中没有可查找的文字或数字；请给出一段引文或一个数字")
         hits: list[Hit] = []
         for doc in docs:
             norm = self.norm[doc]

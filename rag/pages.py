@@ -125,7 +125,7 @@ class PageViewer:
     def _report(self, doc_id: str) -> dict:
         r = next((r for r in self.store.catalog.reports() if r["doc_id"] == doc_id), None)
         if r is None:
-            raise BadInputError(f"unknown doc_id {doc_id!r}; see `budgetqa docs`")
+            raise BadInputError(f"没有报告编号为「{doc_id}」的报告；已读入的报告见 budgetqa docs")
         return r
 
     def is_pdf(self, doc_id: str) -> bool:
@@ -204,7 +204,7 @@ class PageViewer:
         """The page as a PNG with the boxes drawn, cached by report content, page and boxes."""
         r = self._report(doc_id)
         if not r["pages"] or not 1 <= page <= r["pages"]:
-            raise BadInputError(f"{doc_id} has {r['pages'] or 0} pages; page {page} does not exist")
+            raise BadInputError(f"{doc_id} 只有 {r['pages'] or 0} 页，没有第 {page} 页；请给出 1 到 {r['pages'] or 0} 之间的页码")
         folder = self._cache_dir()
         stem = f"{r['sha256'][:16]}-p{page}"
         plain = folder / f"{stem}.png"
@@ -257,7 +257,7 @@ class PageViewer:
         import pypdfium2 as pdfium
 
         if not pdf_path.exists():
-            raise BadInputError(f"{pdf_path} is gone; put the PDF back or ingest it again to see its pages")
+            raise BadInputError(f"{pdf_path} 已不在；请把 PDF 放回原处或重新读入，才能看原文页")
         pdf = pdfium.PdfDocument(str(pdf_path))
         try:
             pg = pdf[page - 1]

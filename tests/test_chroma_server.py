@@ -60,7 +60,7 @@ def test_ingest_ask_reingest_and_prune_through_a_chroma_server(chroma_url: str, 
     r = _cli(home, chroma_url, "ask", ASK)
     assert r.returncode == 0 and "✓ 42,400万元" in r.stdout, r.stderr
     r = _cli(home, chroma_url, "ingest", str(corpus))
-    assert r.returncode == 0 and "5 unchanged" in r.stdout and "0 chunks embedded" in r.stdout, r.stdout
+    assert r.returncode == 0 and "未变 5 份" in r.stdout and "0 段文字已向量化" in r.stdout, r.stdout
     (corpus / "qujiang-gongxinju-2021-jixiao.txt").unlink()
     r = _cli(home, chroma_url, "ingest", "--prune", str(corpus))
     assert r.returncode == 0 and "1 removed" in r.stdout, r.stdout

@@ -90,7 +90,7 @@ def test_compare_cli_writes_csv_and_rejects_what_no_table_holds(
     rows = list(csv.reader(out.open(encoding="utf-8-sig")))
     assert rows[0][:3] == ["报告", "年度", "数值（万元）"] and len(rows) == 4
     assert main(["compare", "火星探测器"]) == 2
-    assert "names no figure" in capsys.readouterr().err
+    assert "这一项" in capsys.readouterr().err
 
 
 def test_web_compare_tab_gives_table_csv_chart_and_one_line_errors(compare_settings: Settings) -> None:

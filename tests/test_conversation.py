@@ -56,7 +56,7 @@ def test_sessions_survive_between_calls_and_bad_names_are_refused(tmp_path: Path
     assert load_turn(path) == FIRST
     path.write_text("{broken", encoding="utf-8")
     assert load_turn(path) is None  # a damaged session starts afresh
-    with pytest.raises(BadInputError, match="session name"):
+    with pytest.raises(BadInputError, match="对话名称"):
         session_path(tmp_path, "../etc")
 
 
@@ -113,4 +113,4 @@ def test_ask_follow_up_and_markdown_from_the_shell(corpus_settings: Settings, tm
     assert "*理解为：北关区工信局2024年机关运行经费支出为什么减少？*" in r.stdout
     assert "**来源**" in r.stdout and "北关区" in r.stdout
     r = _cli(settings, "ask", "--session", "../x", "为什么？")
-    assert r.returncode == 2 and "session name" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "对话名称" in r.stderr and "Traceback" not in r.stderr

@@ -21,7 +21,7 @@ def test_encodings_are_detected(encoding: str, expected: str) -> None:
 
 
 def test_empty_file_is_refused() -> None:
-    with pytest.raises(DocumentError, match="empty"):
+    with pytest.raises(DocumentError, match="空的"):
         decode_text(b"  \n", "empty.txt")
 
 

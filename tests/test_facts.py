@@ -101,7 +101,7 @@ def test_check_without_a_named_report_says_so(qa) -> None:  # noqa: ANN001
 
     from ingest.errors import BadInputError
 
-    with pytest.raises(BadInputError, match="names no indexed report"):
+    with pytest.raises(BadInputError, match="看不出句子说的是已读入的哪份报告"):
         qa.check("一般公共预算财政拨款收入6,268.57万元")
 
 

@@ -107,11 +107,11 @@ def test_bad_files_each_get_a_message_and_the_batch_goes_on(tmp_path: Path) -> N
     assert sorted(result.added) == ["gbk", "good"]
     messages = {Path(e.path).name: e.reason for e in result.errors}
     assert set(messages) == {"empty.txt", "scan.pdf", "locked.pdf", "fake.pdf", "truncated.pdf"}
-    assert "empty" in messages["empty.txt"]
-    assert "no readable text" in messages["scan.pdf"]  # blank pages: nothing for OCR either
-    assert "encrypted" in messages["locked.pdf"]
-    assert "not a readable PDF" in messages["fake.pdf"] or "truncated" in messages["fake.pdf"]
-    assert "truncated" in messages["truncated.pdf"] or "not a readable PDF" in messages["truncated.pdf"]
+    assert "空的" in messages["empty.txt"]
+    assert "没有可读的文字" in messages["scan.pdf"]  # blank pages: nothing for OCR either
+    assert "已加密" in messages["locked.pdf"]
+    assert "无法作为 PDF 读取" in messages["fake.pdf"] or "不完整" in messages["fake.pdf"]
+    assert "不完整" in messages["truncated.pdf"] or "无法作为 PDF 读取" in messages["truncated.pdf"]
 
 
 def test_a_new_parser_version_rereads_unchanged_files_without_reembedding(tmp_path: Path) -> None:

@@ -36,9 +36,9 @@ def test_quote_is_found_ignoring_punctuation_width_and_spaces(locator) -> None: 
 
 
 def test_bad_input(locator) -> None:  # noqa: ANN001
-    with pytest.raises(BadInputError, match="empty"):
+    with pytest.raises(BadInputError, match="空的"):
         locator.locate("  ")
-    with pytest.raises(BadInputError, match="unknown doc_id"):
+    with pytest.raises(BadInputError, match="报告编号为「nope」"):
         locator.locate("42400", ("nope",))
 
 

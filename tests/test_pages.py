@@ -75,7 +75,7 @@ def test_a_checked_figure_boxes_its_own_cell_not_an_equal_one(pdf_settings: Sett
     view = viewer.number_view(n)
     assert view is not None and view.highlights == tuple(found)
     assert viewer.render_view(view).exists()
-    with pytest.raises(BadInputError, match="page 99 does not exist"):
+    with pytest.raises(BadInputError, match="没有第 99 页"):
         viewer.render(doc, 99)
 
 

@@ -97,7 +97,7 @@ def test_a_read_only_home_serves_reading_commands(corpus_settings: Settings, tmp
     r = _read_only_view(home, tmp_path / "ro1", "ask", ASK)
     assert r.returncode == 0 and "42,400万元" in r.stdout, r.stderr
     r = _read_only_view(home, tmp_path / "ro2", "check", "清城区工信局2024年政府性基金预算财政拨款收入42,000万元")
-    assert r.returncode == 0 and "mismatch" in r.stdout, r.stderr
+    assert r.returncode == 0 and "不符" in r.stdout, r.stderr
     r = _read_only_view(home, tmp_path / "ro3", "locate", "42400")
     assert r.returncode == 0 and "qingcheng" in r.stdout, r.stderr
     r = _read_only_view(home, tmp_path / "ro4", "ingest", str(ROOT / "corpus"))
@@ -122,7 +122,7 @@ def test_a_batch_with_a_failed_file_exits_1(corpus_settings: Settings, tmp_path:
     bad = tmp_path / "broken.pdf"
     bad.write_bytes(b"%PDF-1.4 this is not a pdf")
     r = _cli(home, "ingest", str(ROOT / "corpus"), str(bad))
-    assert r.returncode == 1 and "broken.pdf" in r.stderr and "1 file(s) failed" in r.stdout
+    assert r.returncode == 1 and "broken.pdf" in r.stderr and "1 个文件失败" in r.stdout
 
 
 def _children(pid: int) -> set[int]:
@@ -242,14 +242,14 @@ def test_serve_warns_when_open_to_the_network_without_auth(corpus_settings: Sett
     proc, _ = _serve(corpus_settings.home, "--host", "0.0.0.0")
     proc.terminate()
     _, err = proc.communicate(timeout=20)
-    assert "without --auth" in err and "BUDGETQA_AUTH" in err
+    assert "没有 --auth" in err and "BUDGETQA_AUTH" in err
     r = subprocess.run(
         [sys.executable, "-m", "ui.cli", "serve", "--auth", "/nonexistent/users.txt"],
         cwd=ROOT,
         capture_output=True,
         text=True,
     )
-    assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "找不到这个文件" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_doctor_finds_and_repairs_what_does_not_match_the_catalog(corpus_settings: Settings, tmp_path: Path) -> None:
@@ -265,15 +265,15 @@ def test_doctor_finds_and_repairs_what_does_not_match_the_catalog(corpus_setting
     r = _cli(home, "doctor")
     assert r.returncode == 1 and "doctor --repair" in r.stderr
     for problem in (
-        "1 vectors of no catalog chunk",
-        "1 catalog chunks without a vector",
-        "BM25 index: stale or missing",
+        "1 个向量没有对应的段落",
+        "1 段文字没有向量",
+        "关键词索引：过期或缺失",
     ):
         assert problem in r.stdout, r.stdout
     r = _cli(home, "doctor", "--repair")
-    assert r.returncode == 0 and r.stdout.count("fixed") == 3, r.stdout
+    assert r.returncode == 0 and r.stdout.count("已修复") == 3, r.stdout
     r = _cli(home, "doctor")
-    assert r.returncode == 0 and "PROBLEM" not in r.stdout, r.stdout
+    assert r.returncode == 0 and "有问题" not in r.stdout, r.stdout
     assert "42,400万元" in _cli(home, "ask", ASK).stdout
 
 
