@@ -12,6 +12,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -98,6 +99,7 @@ class Catalog:
         except sqlite3.DatabaseError as exc:
             raise damaged(path, str(exc)) from None
         self._extensions: list = []  # callables(db, report) run inside the swap transaction
+        self._fixed: tuple[int, dict[str, dict]] = (-1, {})  # corrected reports, by index generation
         # a read-only home written before the locator column: its chunks have none
         self.chunk_cols = CHUNK_COLS + (", locator" if self._has_column("chunks", "locator") else ", '' AS locator")
 
@@ -290,12 +292,25 @@ class Catalog:
             part = ids[i : i + 500]
             q = f"SELECT {self.chunk_cols} FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})"
             for row in self.db.execute(q, part):
-                out[row[0]] = _row_to_chunk(row)
+                out[row[0]] = self._as_corrected(_row_to_chunk(row))
         return out
 
     def doc_chunks(self, doc_id: str) -> list[Chunk]:
         q = f"SELECT {self.chunk_cols} FROM chunks WHERE doc_id=? ORDER BY ord"
-        return [_row_to_chunk(r) for r in self.db.execute(q, (doc_id,))]
+        return [self._as_corrected(_row_to_chunk(r)) for r in self.db.execute(q, (doc_id,))]
+
+    def corrected_reports(self) -> dict[str, dict]:
+        """Rows of the reports the user corrected (`budgetqa docs --set`), read once per index generation."""
+        gen = self.generation()
+        if self._fixed[0] != gen:
+            fixes = self.overrides()
+            self._fixed = (gen, {r["doc_id"]: r for r in self.reports() if r["doc_id"] in fixes} if fixes else {})
+        return self._fixed[1]
+
+    def _as_corrected(self, chunk: Chunk) -> Chunk:
+        """A chunk of a corrected report says the corrected title, year and kind (its citations do too)."""
+        r = self.corrected_reports().get(chunk.doc_id)
+        return chunk if r is None else replace(chunk, title=r["title"], year=r["year"], report_kind=r["kind"])
 
     def tokens_of(self, chunk_ids: list[str]) -> dict[str, list[list[str]]]:
         """BM25 token lists of these chunks (one per chunk, and one per row of a table chunk)."""

@@ -10,7 +10,6 @@ states is 未知 (UNKNOWN), never a guess from the file name alone.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -179,10 +178,13 @@ def undouble(text: str) -> str:
 CN_DIGITS = dict(zip("〇○零一二三四五六七八九", "000123456789", strict=True))
 
 
+FULL_WIDTH = str.maketrans("０１２３４５６７８９　", "0123456789 ")
+
+
 def normalize(text: str) -> str:
-    """Full-width digits and letters as ASCII (NFKC: "２０２５" → "2025"), a year in Chinese numerals as
-    digits ("二○二五年" → "2025年")."""
-    text = unicodedata.normalize("NFKC", text)
+    """Full-width digits as ASCII ("２０２５" → "2025"; brackets and other Chinese punctuation kept as
+    printed), a year in Chinese numerals as digits ("二○二五年" → "2025年")."""
+    text = text.translate(FULL_WIDTH)
     return re.sub(r"([〇○零一二三四五六七八九]{4})(?=\s*年)", lambda m: "".join(CN_DIGITS[c] for c in m.group(1)), text)
 
 
