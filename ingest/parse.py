@@ -11,7 +11,7 @@ from pathlib import Path
 from ingest.chunking import render_table
 from ingest.decode import decode_text
 from ingest.errors import DocumentError
-from ingest.identity import UNKNOWN, Identity, coarse_kind, read_identity
+from ingest.identity import UNKNOWN, Identity, coarse_kind, places_in, read_identity
 from ingest.lines import Line, strip_markdown, text_to_lines
 from ingest.model import Report, ReportKind
 from ingest.readers import SUPPORTED as SUPPORTED  # every suffix a reader reads (re-exported for callers)
@@ -220,6 +220,9 @@ def report_title(identity: Identity, fallback: str, text: str) -> str:
         return title
     if identity.kind in ("政府预算报告", "政府决算报告") and identity.place in title:
         return title
+    lead = "".join(places_in(title))
+    if lead and who.startswith(lead):  # "上海市普陀区财政局" + "上海市普陀区2025年区级部门预算": the place once
+        return who + title[len(lead) :]
     return f"{who}{title}" if title.startswith("关于") else f"{who} {title}"
 
 
