@@ -49,8 +49,15 @@ def open_server(corpus_settings: Settings) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def locked_server(corpus_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    users = tmp_path_factory.mktemp("auth") / "users.txt"
-    users.write_text(f"{USER[0]}:{USER[1]}\n", encoding="utf-8")
+    users = tmp_path_factory.mktemp("auth") / "users.auth"
+    made = subprocess.run(  # the way a newsroom makes its logins: hashed, readable by its owner only
+        [sys.executable, "-m", "ui.cli", "user", "add", USER[0], "--file", str(users)],
+        input=USER[1] + "\n",
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stderr
     proc, url = _serve(corpus_settings.home, "--auth", str(users))
     yield url
     proc.terminate()

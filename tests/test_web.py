@@ -5,6 +5,7 @@ Screenshots land in tests/artifacts/ (kept out of git) so a person can look at w
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -225,9 +226,9 @@ def test_upload_shows_progress_before_it_ends(page) -> None:  # noqa: ANN001
     page.locator("#upload-files input[type=file]").set_input_files(str(pdf))
     page.locator("#upload-button").click()
     expect(page.locator("#upload-results").get_by_text("正在").first).to_be_visible(timeout=60_000)
-    assert "doc_id putuo-fuliyuan" not in page.locator("#upload-results").inner_text()  # shown while it runs
+    assert "报告编号 putuo-fuliyuan" not in page.locator("#upload-results").inner_text()  # shown while it runs
     page.screenshot(path=str(ARTIFACTS / "upload-progress.png"), full_page=True)
-    _see(page, "upload-results", "doc_id putuo-fuliyuan")
+    _see(page, "upload-results", "报告编号 putuo-fuliyuan")
     _tab(page, "问答")
     docs_choices = page.evaluate("document.body.innerText")
     assert docs_choices  # the page is still alive after the upload
@@ -237,12 +238,10 @@ def test_gradio_client_asks_and_locates(server: str) -> None:
     from gradio_client import Client
 
     client = Client(server, verbose=False)
-    chat, status = client.predict(QUESTION, [], [], 5, False, True, api_name="/ask")
-    content = chat[-1]["content"]
-    text = content if isinstance(content, str) else " ".join(part.get("text", "") for part in content)
-    assert "42,400万元" in text and "引用来源" in text and "引用" in status
-    table, msg, _ = client.predict("42400", [], api_name="/locate")
-    assert "找到" in msg and any("qingcheng" in str(row) for row in table["data"])
+    asked = json.loads(client.predict(QUESTION, api_name="/ask"))  # the HTTP API (ui/web_api.py)
+    assert "42,400万元" in asked["answer"] and "来源：" in asked["text"] and asked["citations"]
+    hits = json.loads(client.predict("42400", api_name="/locate"))["hits"]
+    assert any(h["doc_id"] == "qingcheng-gongxinju-2024-juesuan" for h in hits)
 
 
 def test_upload_names_cannot_leave_the_folder_or_overwrite(tmp_path: Path) -> None:
@@ -252,7 +251,7 @@ def test_upload_names_cannot_leave_the_folder_or_overwrite(tmp_path: Path) -> No
     assert safe_name("../../etc/passwd.txt") == "passwd.txt"
     assert safe_name("..\\..\\x\\报告 2024<b>.PDF") == "报告_2024_b.pdf"
     assert safe_name(".hidden.md") == "hidden.md"
-    with pytest.raises(BadInputError, match="only PDF, TXT and MD"):
+    with pytest.raises(BadInputError, match="不能加入「.exe」文件"):
         safe_name("evil.exe")
     (tmp_path / "a.txt").write_bytes(b"one")
     assert unused_path(tmp_path, "a.txt", b"one") == tmp_path / "a.txt"  # same bytes: reuse
@@ -294,7 +293,7 @@ def test_upload_reports_each_bad_file_plainly(corpus_settings: Settings, tmp_pat
     result, listing = upload(app, uploads, lambda *a, **k: None)
     rows = {r[0]: (r[1], r[2]) for r in result.values.tolist()}
     assert rows["big.txt"][0] == "失败" and "1 MB limit" in rows["big.txt"][1]
-    assert rows["tool.exe"][0] == "失败" and "only PDF, TXT and MD" in rows["tool.exe"][1]
+    assert rows["tool.exe"][0] == "失败" and "不能加入「.exe」文件" in rows["tool.exe"][1]
     assert rows["garbage.txt"][0] == "失败"
     assert rows["ok.txt"][0] == "已加入" and "ok" in listing["doc_id"].tolist()
     assert sorted(p.name for p in (home / "uploads").iterdir()) == ["ok.txt"]

@@ -19,7 +19,7 @@ from ingest.ocr import EXTRA_HINT
 from ingest.settings import Settings, load_settings
 from ui.auth import add_user_parser, cmd_user, serve_logins
 from ui.cli_docs import add_docs_parser, cmd_docs
-from ui.takeaway import LABELS, MARKS
+from ui.takeaway import LABELS, MARKS, compare_summary
 
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 
@@ -228,9 +228,7 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(dump_json(comparison_dict(result)))
         return 0
-    print(
-        f"「{result.request.describe()}」，{len(result.found)}/{len(result.rows)} 个报告的表格中有这一项（单位：万元）"
-    )
+    print(compare_summary(result))
     if not result.comparable:
         print(f"⚠ 不能直接比较：{result.reason}")
     print_table(result.table())

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import unicodedata
 from html import escape
 from pathlib import Path
 
 from ingest.errors import BadInputError
 from ingest.model import Answer, CheckedNumber, Citation
+from ingest.readers import REFUSED, SUPPORTED
 from ui.takeaway import LABELS, MARKS, agreeing, segments, where
 
 COLORS = {
@@ -20,7 +23,7 @@ COLORS = {
     "unclear": "#9a6700",
     "unsupported": "#9a6700",
 }
-ALLOWED_SUFFIXES = (".pdf", ".txt", ".md")
+ALLOWED_SUFFIXES = tuple(sorted(SUPPORTED))  # every format ingest reads (ingest/readers)
 
 
 def highlight(text: str, quote: str) -> str:
@@ -63,7 +66,7 @@ def sources_html(a: Answer, turn: int | None = None) -> str:
     """The answer's checks and sources; with `turn`, each one opens its page in the viewer."""
     parts = []
     if a.mode == "llm":
-        parts.append(f'<p class="mode">LLM 答案（{escape(a.backend)}）：引用已校验，数字已核对</p>')
+        parts.append(f'<p class="mode">大模型答案（{escape(a.backend)}）：引用已校验，数字已核对</p>')
     for note in a.notes:
         parts.append(f'<p class="note" style="color:#cf222e">⚠ {escape(note)}</p>')
     if a.numbers:
@@ -157,8 +160,13 @@ def safe_name(name: str) -> str:
         stem, suffix = base, ""
     stem = SAFE.sub("_", stem).strip("._") or "upload"
     suffix = suffix.lower()
+    if "." + suffix in REFUSED:  # a known format with its way out ("请先导出为 PDF")
+        raise BadInputError(f"{name}：{REFUSED['.' + suffix]}")
     if "." + suffix not in ALLOWED_SUFFIXES:
-        raise BadInputError(f"{name}: only PDF, TXT and MD files can be added (got .{suffix or '?'})")
+        raise BadInputError(
+            f"{name}：不能加入「.{suffix or '无后缀'}」文件；能加入的是 PDF、Word（.docx/.doc）、"
+            "Excel（.xlsx/.xls）、网页（.html）和文本（.txt/.md）"
+        )
     return f"{stem[:120]}.{suffix}"
 
 
@@ -174,3 +182,17 @@ def unused_path(folder: Path, name: str, data: bytes, taken: set[str] = frozense
         i += 1
         candidate = folder / f"{stem}-{i}.{suffix}"
     return candidate
+
+
+def page_download(image: Path | str | None, doc_id: str, pages: str) -> str | None:
+    """The rendered page under a name a journalist can file ("报告编号-第23页.png"): Gradio's download
+    button keeps the file's name, and the render cache names files by content hash."""
+    if image is None:
+        return None
+    src = Path(image)
+    folder = Path(tempfile.gettempdir()) / "budgetqa-pages" / src.stem  # one folder per render: no clashes
+    folder.mkdir(parents=True, exist_ok=True)
+    dst = folder / f"{SAFE.sub('_', doc_id).strip('._') or 'report'}-{pages}{src.suffix}"
+    if not dst.exists():
+        shutil.copyfile(src, dst)
+    return str(dst)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ingest.errors import BadInputError
 from ingest.model import Answer, CheckedNumber, Citation, page_label
@@ -96,7 +96,7 @@ def answer_text(a: Answer) -> str:
             lines += [source_line(c), f"    「{c.quote}」"]
     elif a.abstained:
         lines += ["", "（未作答：报告中没有找到能回答的原文）"]
-    lines += ["", f"（{'LLM' if a.mode == 'llm' else '抽取式'}答案，由 budgetqa 生成；{LEGEND}）"]
+    lines += ["", f"（{'大模型' if a.mode == 'llm' else '抽取式'}答案，由 budgetqa 生成；{LEGEND}）"]
     return "\n".join(lines)
 
 
@@ -261,3 +261,11 @@ def write_rows(header: Sequence[str], rows: Sequence[Sequence[object]], path: Pa
     ws.freeze_panes = "A2"
     wb.save(str(path))
     return path
+
+
+def compare_summary(c: Any) -> str:
+    """A comparison's header, counting what its rows show: cells of a table, figures only a sentence states."""
+    in_table = sum(1 for r in c.rows if r.fact is not None)
+    in_text = sum(1 for r in c.rows if r.fact is None and r.told is not None)
+    said = f"，{in_text} 个只在文字中写明" if in_text else ""
+    return f"「{c.request.describe()}」：{len(c.rows)} 个报告中，{in_table} 个的表格中有这一项{said}（单位：万元）"

@@ -26,8 +26,8 @@ from rag.audit import audit
 from rag.locate import Locator
 from rag.pages import PageViewer
 from rag.service import QA
-from ui.render import LEGEND_HTML, safe_name, unused_path
-from ui.takeaway import AUDIT_HEADER, LOCATE_HEADER, audit_table, locate_table, write_rows
+from ui.render import LEGEND_HTML, page_download, safe_name, unused_path
+from ui.takeaway import AUDIT_HEADER, LOCATE_HEADER, audit_table, compare_summary, locate_table, write_rows
 from ui.web_api import API_NAMES, McpAuth, register
 from ui.web_ask import CLICK_JS, COPY_JS, ask_stream, export_conversation, open_request
 
@@ -98,7 +98,7 @@ class App:
             [r["doc_id"], r["title"], r["year"] or "", r["kind"], r["pages"], r["n_chunks"], r["n_tables"]]
             for r in self.store.catalog.reports()
         ]
-        return pd.DataFrame(rows, columns=["doc_id", "报告", "年度", "类型", "页数", "段落数", "表格数"])
+        return pd.DataFrame(rows, columns=["报告编号", "报告", "年度", "类型", "页数", "段落数", "表格数"])
 
 
 def _error_line(exc: Exception) -> str:
@@ -121,7 +121,7 @@ def compare_cell(app: App, facts: list[Any], evt: gr.SelectData) -> tuple[str | 
         return None, "这一行没有表格单元格（报告的表格中未列出这一项）。"
     try:
         view = app.viewer.fact_view(f)
-        image = app.viewer.render_view(view) if view else None
+        image = page_download(app.viewer.render_view(view), f.doc_id, f"第{f.page}页") if view else None
     except BudgetQAError as exc:
         return None, _error_line(exc)
     if image is None:
@@ -143,7 +143,7 @@ def compare_rows(
         return empty, _error_line(exc), None, chart, []
     rows = c.table()
     frame = pd.DataFrame(list(rows[1:]), columns=list(rows[0]))
-    lines = [f"「{c.request.describe()}」：{len(c.found)}/{len(c.rows)} 个报告有这一项（单位：万元）。"]
+    lines = [compare_summary(c) + "。"]
     if not c.comparable:
         lines.append(f"⚠ 不能直接比较：{c.reason}")
     lines += [f"计算（本工具据上表算出）：{x}" for x in c.computed]
@@ -323,7 +323,7 @@ def upload(app: App, files: list[Any] | None, progress: gr.Progress) -> tuple[pd
                 if fresh:  # keep only what is in the index; the user still has the file
                     dst.unlink(missing_ok=True)
             elif r.unchanged:
-                results.append([original, "未变", f"已在库中（doc_id {dst.stem}）"])
+                results.append([original, "未变", f"已在库中（报告编号 {dst.stem}）"])
             else:
                 scans = r.scanned.get(dst.stem, ())
                 unread = r.unread.get(dst.stem, ())
@@ -331,7 +331,7 @@ def upload(app: App, files: list[Any] | None, progress: gr.Progress) -> tuple[pd
                 note += (
                     f"；{len(unread)} 页扫描件未能识读：需安装 OCR 扩展（pip install -e '.[ocr]'）" if unread else ""
                 )
-                results.append([original, "已加入", f"doc_id {dst.stem}{note}"])
+                results.append([original, "已加入", f"报告编号 {dst.stem}{note}"])
         app.refresh()
     return pd.DataFrame(results, columns=["文件", "结果", "说明"]), app.reports_frame()
 
@@ -346,7 +346,13 @@ def build_app(settings: Settings) -> gr.Blocks:
         with gr.Tab("问答", id="ask"):
             with gr.Row():
                 with gr.Column(scale=3):
-                    chat = gr.Chatbot(label="问答", height=520, elem_id="chat", sanitize_html=False)
+                    chat = gr.Chatbot(
+                        label="问答",
+                        height=520,
+                        elem_id="chat",
+                        sanitize_html=False,
+                        buttons=[],  # Gradio's copy icons paste raw HTML: each answer has its own plain-text copy
+                    )
                     gr.HTML(LEGEND_HTML)
                     question = gr.Textbox(label="问题", placeholder=app.examples()[0], elem_id="question")
                     with gr.Row():
@@ -354,24 +360,30 @@ def build_app(settings: Settings) -> gr.Blocks:
                         redo = gr.Button("按原问题重问（不沿用上文）", elem_id="redo-plain")
                         clear = gr.Button("清空对话")
                     keep = gr.Checkbox(True, label="追问时沿用上一问的报告、年度和项目", elem_id="keep-context")
-                    gr.Examples(app.examples(), inputs=question)
+                    gr.Examples(app.examples(), inputs=question, label="示例问题")
                     with gr.Row():
                         exp_md = gr.Button("导出对话（Markdown）", elem_id="export-md")
                         exp_docx = gr.Button("导出对话（Word）", elem_id="export-docx")
                     exported = gr.File(label="导出的文件", elem_id="exported")
                 with gr.Column(scale=2):
                     docs = gr.Dropdown(app.report_choices(), multiselect=True, label="只在这些报告中查找（可不选）")
-                    top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="参考的段落数")
+                    top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="每个答案参考几段原文")
                     use_llm = gr.Checkbox(
                         value=settings.llm_configured,
                         interactive=settings.llm_configured,
-                        label="用 LLM 作答" if settings.llm_configured else "LLM 未配置：抽取式作答",
+                        label="用大模型作答" if settings.llm_configured else "只引用原文作答（未配置大模型）",
                     )
                     status = gr.Markdown(elem_id="ask-status")
                     page_caption = gr.Markdown(
                         "点答案里的 [1]、[2] 或数字后的标记，在这里看原文页。", elem_id="page-caption"
                     )
-                    page_image = gr.Image(label="原文页", type="filepath", interactive=False, elem_id="page-image")
+                    page_image = gr.Image(
+                        label="原文页",
+                        type="filepath",
+                        interactive=False,
+                        elem_id="page-image",
+                        buttons=["download", "fullscreen"],
+                    )
                     page_context = gr.HTML(elem_id="page-context")
                     copy_text = gr.Textbox(label="复制的内容（纯文本，含来源）", lines=3, elem_id="copy-text")
             open_req = gr.Textbox(elem_id="open-request", elem_classes=["hidden-control"], container=False)
@@ -414,7 +426,13 @@ def build_app(settings: Settings) -> gr.Blocks:
             cmp_out = gr.Dataframe(headers=COMPARE_COLUMNS, wrap=True, elem_id="compare-rows")
             gr.Markdown("点表中的一行，在下方看这个单元格在报告中的原页。")
             cmp_page_caption = gr.Markdown(elem_id="compare-page-caption")
-            cmp_page = gr.Image(label="原表页", type="filepath", interactive=False, elem_id="compare-page")
+            cmp_page = gr.Image(
+                label="原表页",
+                type="filepath",
+                interactive=False,
+                elem_id="compare-page",
+                buttons=["download", "fullscreen"],
+            )
             cmp_csv = gr.File(label="下载（CSV / XLSX）", file_count="multiple")
             cmp_chart = gr.BarPlot(x="报告", y="万元", title="对比（同一阶段、同一口径时）", label="对比图")
             cmp_btn.click(
@@ -473,11 +491,12 @@ def build_app(settings: Settings) -> gr.Blocks:
             au_file = gr.File(label="下载（XLSX）")
             au_doc.change(lambda d: audit_rows(app, d), au_doc, [au_out, au_msg, au_file])
         with gr.Tab("上传", id="upload"):
-            gr.Markdown(f"添加 PDF / TXT / MD 报告（每个不超过 {settings.max_upload_mb} MB）。文件名即 doc_id。")
+            gr.Markdown(
+                f"添加报告：PDF、Word、Excel、网页或文本（每个不超过 {settings.max_upload_mb} MB）。文件名即报告编号。"
+            )
             up_files = gr.File(
                 label="拖入或点击选择报告文件",
                 file_count="multiple",
-                file_types=[".pdf", ".txt", ".md"],
                 elem_id="upload-files",
             )
             up_btn = gr.Button("加入索引", variant="primary", elem_id="upload-button")

@@ -16,7 +16,7 @@ from ingest.errors import BudgetQAError
 from ingest.model import Answer
 from rag.conversation import Turn
 from rag.pages import PageView
-from ui.render import answer_message, highlight
+from ui.render import answer_message, highlight, page_download
 from ui.takeaway import agreeing, answer_text, conversation_docx, conversation_markdown
 
 Shown = tuple[str | None, str, str, str]  # page image, caption, text context (HTML), text to copy
@@ -65,7 +65,7 @@ def ask_stream(
         return
     answer, turn = box["result"]
     answers = [*answers, answer]
-    mode = "LLM" if answer.mode == "llm" else "抽取式"
+    mode = "大模型" if answer.mode == "llm" else "抽取式"
     status = f"{mode}答案 · {len(answer.citations)} 处引用 · 数字 {agreeing(answer)}/{len(answer.numbers)} 与表格一致"
     if answer.asked:
         status += f" · 理解为：{answer.question}"
@@ -109,8 +109,8 @@ def _show(app: Any, view: PageView, title: str, quote: str) -> Shown:
             f"{escape(ctx.after)}</div>"
         ).replace("\n", "<br>")
         return None, f"{title} · {page} · 文本报告：原文上下文", html, ""
-    image = app.viewer.render_view(view)
     pages = "、".join(f"第{h.page}页" for h in view.highlights) or (f"第{view.page}页" if view.page else "")
+    image = page_download(app.viewer.render_view(view), view.doc_id, pages.replace("、", "-"))
     note = "红框为引用的原文" if view.highlights else "⚠ 未能在页面上框出原文（可能跨栏或被改写），请在页面中查看"
     return str(image) if image else None, f"{title} · {pages} · {note}", "", ""
 
