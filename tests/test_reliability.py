@@ -3,6 +3,7 @@ stale, no worker left behind."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -231,8 +232,8 @@ def test_serve_with_auth_refuses_strangers_and_admits_users(corpus_settings: Set
         with pytest.raises(Exception):  # noqa: B017 - gradio_client raises its own types for a refused login
             Client(f"http://127.0.0.1:{port}/", verbose=False)
         client = Client(f"http://127.0.0.1:{port}/", auth=("reporter", "s3cret"), verbose=False)
-        _, msg, _ = client.predict("42400", [], api_name="/locate")
-        assert "找到" in msg
+        hits = json.loads(client.predict("42400", api_name="/locate"))["hits"]  # the HTTP API (ui/web_api.py)
+        assert hits
     finally:
         proc.terminate()
         proc.wait(timeout=20)
