@@ -361,6 +361,22 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if open_problems else 0
 
 
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.feedback import export_gold, feedback_path, load_feedback
+
+    if args.export:
+        n = export_gold(settings.home, Path(args.export).expanduser())
+        print(f"已把 {n} 条反馈写成标准问题集：{args.export}（用 budgetqa eval --gold {args.export} 评测）")
+        return 0
+    records = load_feedback(settings.home)
+    if not records:
+        print(f"还没有反馈（网页上每个答案下可标“对”或“错”；保存在 {feedback_path(settings.home)}）")
+    for fb in records:
+        why = f"（{fb.reason}）" if fb.reason else ""
+        print(f"{fb.time}  {fb.verdict}{why}  {fb.question}  {fb.comment}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
@@ -407,6 +423,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "compare": cmd_compare,
     "chat": cmd_chat,
     "doctor": cmd_doctor,
+    "feedback": cmd_feedback,
     "user": cmd_user,
 }
 
@@ -509,6 +526,13 @@ def build_parser() -> argparse.ArgumentParser:
         "以及改动一个金额后的同一句子（不应出现 ✓）",
     )
     s.add_argument("--doc", **{**doc, "help": "与 --numbers 同用：只探这些报告"})
+    s = sub.add_parser("feedback", **command("feedback"))
+    s.add_argument(
+        "--export",
+        default="",
+        metavar="文件.jsonl",
+        help="把反馈写成 budgetqa eval --gold 能读的标准问题集（JSON Lines）",
+    )
     s = sub.add_parser("serve", **command("serve"))
     s.add_argument("--host", default="127.0.0.1", metavar="地址", help="监听地址（默认 127.0.0.1：仅本机可访问）")
     s.add_argument("--port", type=int, default=7860, metavar="端口", help="端口（默认 7860）")

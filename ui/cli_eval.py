@@ -64,10 +64,10 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.by_family:
         result["by_family"] = by_family(result["per_question"], gold, families)
     for s in result["skipped"]:
-        print(f"skipped {s['id']}: {s['reason']}", file=sys.stderr)
+        print(f"跳过 {s['id']}：{s['reason']}", file=sys.stderr)
     if args.out:
         for path in write_report(result, Path(args.out)):
-            print(f"wrote {path}", file=sys.stderr)
+            print(f"已写入 {path}", file=sys.stderr)
     if args.json:
         print(dump_json(result))
     else:
@@ -85,7 +85,7 @@ def _leave_one_family_out(args: argparse.Namespace, gold, families, known, mode)
 
     run_gold, skipped = split_known(gold, known)
     for s in skipped:
-        print(f"skipped {s['id']}: {s['reason']}", file=sys.stderr)
+        print(f"跳过 {s['id']}：{s['reason']}", file=sys.stderr)
     bar = tqdm(total=len(GRID), desc="tunings", unit="run", file=sys.stderr, disable=None)
 
     def run(t: Tuning) -> list[dict]:
@@ -120,6 +120,6 @@ def _number_probe(args: argparse.Namespace, settings: Settings) -> int:
         out.mkdir(parents=True, exist_ok=True)
         (out / "numbers.json").write_text(dump_json(result.to_dict()), encoding="utf-8")
         (out / "numbers.md").write_text(render(result) + "\n", encoding="utf-8")
-        print(f"wrote {out / 'numbers.json'} and numbers.md", file=sys.stderr)
+        print(f"已写入 {out / 'numbers.json'} 和 numbers.md", file=sys.stderr)
     print(dump_json(result.to_dict()) if args.json else render(result))
     return 0

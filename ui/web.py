@@ -26,10 +26,11 @@ from rag.audit import audit
 from rag.locate import Locator
 from rag.pages import PageViewer
 from rag.service import QA
+from ui.feedback import REASONS, VERDICTS
 from ui.render import LEGEND_HTML, page_download, safe_name, unused_path
 from ui.takeaway import AUDIT_HEADER, LOCATE_HEADER, audit_table, compare_summary, locate_table, write_rows
 from ui.web_api import API_NAMES, McpAuth, register
-from ui.web_ask import CLICK_JS, COPY_JS, ask_stream, export_conversation, open_request
+from ui.web_ask import CLICK_JS, COPY_JS, ask_stream, export_conversation, give_feedback, open_request
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 CSS = (
@@ -365,6 +366,16 @@ def build_app(settings: Settings) -> gr.Blocks:
                         exp_md = gr.Button("导出对话（Markdown）", elem_id="export-md")
                         exp_docx = gr.Button("导出对话（Word）", elem_id="export-docx")
                     exported = gr.File(label="导出的文件", elem_id="exported")
+                    with gr.Accordion("反馈：这个答案对吗？", open=False, elem_id="feedback"):
+                        with gr.Row():
+                            fb_verdict = gr.Radio(list(VERDICTS), label="这个答案", elem_id="feedback-verdict")
+                            fb_reason = gr.Dropdown(list(REASONS), label="错在哪里", elem_id="feedback-reason")
+                            fb_turn = gr.Number(0, precision=0, label="第几个答案（0 为最新）", minimum=0)
+                        fb_comment = gr.Textbox(label="说明（可不填）", elem_id="feedback-comment")
+                        fb_numbers = gr.Textbox(label="正确的数字（如 42,400万元；123.16%，可不填）")
+                        fb_evidence = gr.Textbox(label="应引用的原文（可不填）", lines=2)
+                        fb_send = gr.Button("提交反馈", elem_id="feedback-button")
+                        fb_msg = gr.Markdown(elem_id="feedback-status")
                 with gr.Column(scale=2):
                     docs = gr.Dropdown(app.report_choices(), multiselect=True, label="只在这些报告中查找（可不选）")
                     top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="每个答案参考几段原文")
@@ -409,6 +420,11 @@ def build_app(settings: Settings) -> gr.Blocks:
             ).then(None, [open_req, copy_text], None, js=COPY_JS)
             exp_md.click(lambda a: export_conversation(a, "md"), answers, exported)
             exp_docx.click(lambda a: export_conversation(a, "docx"), answers, exported)
+            fb_send.click(
+                lambda *v: give_feedback(app, *v),
+                [answers, fb_turn, fb_verdict, fb_reason, fb_comment, fb_numbers, fb_evidence],
+                fb_msg,
+            )
         with gr.Tab("对比", id="compare"):
             with gr.Row():
                 cmp_item = gr.Dropdown(

@@ -143,3 +143,35 @@ document.addEventListener('click', (e) => {
 </script>
 """
 COPY_JS = "(req, text) => { if (req && req.startsWith('copy:') && text && navigator.clipboard) { navigator.clipboard.writeText(text).catch(() => {}); } return []; }"
+
+
+def give_feedback(
+    app: Any,
+    answers: list[Answer],
+    turn: float | None,
+    verdict: str | None,
+    reason: str | None,
+    comment: str,
+    numbers: str,
+    evidence: str,
+) -> str:
+    """对/错 on an answer of this conversation (the latest by default), kept in the home."""
+    from ui.feedback import make_feedback, save_feedback
+
+    if not answers:
+        return "⚠ 还没有可以反馈的答案：请先提问"
+    n = int(turn or 0) or len(answers)
+    if not 1 <= n <= len(answers):
+        return f"⚠ 没有第 {n} 个答案：这段对话有 {len(answers)} 个答案（0 为最新）"
+    try:
+        fb = make_feedback(answers[n - 1], verdict or "", reason or "", comment or "", numbers or "", evidence or "")
+        save_feedback(app.settings.home, fb)
+    except BudgetQAError as exc:
+        return f"⚠ {exc}"
+    except OSError as exc:
+        return f"⚠ 无法保存反馈（{exc.strerror}）；数据目录可能只读"
+    why = f"（{fb.reason}）" if fb.reason else ""
+    return (
+        f"已记下第 {n} 个答案：{fb.verdict}{why}。导出为评测问题集：budgetqa feedback --export 反馈.jsonl，"
+        "再用 budgetqa eval --gold 反馈.jsonl 评测"
+    )
