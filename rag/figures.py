@@ -384,7 +384,10 @@ def stated_in(req: FigureRequest, kf: KeyedFacts, chunks: list[Chunk]) -> Told |
     if req.code:
         return None
     key = req.key
-    return _told(chunks, kf, lambda st: st.key is not None and compatible(key, st.key))
+    own = key.stage or report_stage(kf.kind)  # a 决算 states its 预算 too ("预算为0.2万元，支出决算为0万元")
+    return _told(
+        chunks, kf, lambda st: st.key is not None and compatible(key, st.key) and st.key.stage in ("", own or st.key.stage)
+    )
 
 
 def _with_text(row: FigureRow, req: FigureRequest, kf: KeyedFacts, chunks: list[Chunk]) -> FigureRow:

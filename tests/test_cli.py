@@ -85,3 +85,16 @@ def test_help_is_chinese_with_an_example(command: str) -> None:
     assert len(CJK.findall(proc.stdout)) >= 40
     if command and command != "docs":  # docs: ui/cli_docs.py says its own
         assert "示例：\n  budgetqa " + command in proc.stdout, proc.stdout
+
+
+def test_compare_shows_a_juesuan_reports_own_stage_and_counts_what_rows_show(corpus_settings: Settings) -> None:
+    """北关's 决算 states '三公经费支出预算为 0.2 万元，支出决算为 0 万元' (its tables lack the item): the row
+    is the 决算 0, not the 预算 0.2; the header counts table cells and text-stated figures apart."""
+    proc = run(["compare", "三公经费", "--json"], corpus_settings.home)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["doc_id"]: r for r in json.loads(proc.stdout)["rows"]}
+    beiguan = rows["beiguan-gongxinju-2024-juesuan"]
+    assert beiguan["stage"] == "决算" and beiguan["value_wan"] == 0, beiguan
+    text = run(["compare", "三公经费"], corpus_settings.home).stdout.splitlines()[0]
+    in_table = sum(1 for r in rows.values() if r["table"])  # a row from the text has no table
+    assert f"{len(rows)} 个报告中，{in_table} 个的表格中有这一项，" in text and "只在文字中写明" in text, text
