@@ -386,7 +386,9 @@ def stated_in(req: FigureRequest, kf: KeyedFacts, chunks: list[Chunk]) -> Told |
     key = req.key
     own = key.stage or report_stage(kf.kind)  # a 决算 states its 预算 too ("预算为0.2万元，支出决算为0万元")
     return _told(
-        chunks, kf, lambda st: st.key is not None and compatible(key, st.key) and st.key.stage in ("", own or st.key.stage)
+        chunks,
+        kf,
+        lambda st: st.key is not None and compatible(key, st.key) and st.key.stage in ("", own or st.key.stage),
     )
 
 
