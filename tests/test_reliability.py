@@ -292,7 +292,7 @@ def test_a_file_over_the_size_limit_is_refused_with_the_setting_to_change(tmp_pa
         text=True,
         timeout=300,
     )
-    assert r.returncode == 1 and "over the 2 MB limit" in r.stderr and "BUDGETQA_MAX_FILE_MB" in r.stderr
+    assert r.returncode == 1 and "超过 2 MB 的上限" in r.stderr and "BUDGETQA_MAX_FILE_MB" in r.stderr
 
 
 def test_ingest_counts_chunks_as_they_are_embedded_and_indexed(tmp_path: Path) -> None:

@@ -289,8 +289,8 @@ def upload(app: App, files: list[Any] | None, progress: gr.Progress) -> tuple[pd
             size = src.stat().st_size
             if size > limit:
                 raise BudgetQAError(
-                    f"{original}: {size / 1048576:.1f} MB is over the {app.settings.max_upload_mb} MB limit "
-                    "(BUDGETQA_MAX_UPLOAD_MB)"
+                    f"{original}：文件有 {size / 1048576:.1f} MB，超过 {app.settings.max_upload_mb} MB 的上限；"
+                    "请拆分文件，或请管理员调高 BUDGETQA_MAX_UPLOAD_MB"
                 )
             data = src.read_bytes()
             dst = unused_path(folder, name, data, set(app.store.catalog.doc_ids()) - {Path(name).stem})

@@ -51,7 +51,9 @@ def ask_stream(
         except BudgetQAError as exc:
             box["error"] = f"⚠ {escape(str(exc))}"  # errors quote the input: shown as text, never as HTML
         except Exception as exc:  # the page shows one line, never a traceback
-            box["error"] = f"⚠ 内部错误：{type(exc).__name__}: {escape(str(exc))}"
+            box["error"] = (
+                f"⚠ 未能作答，程序出了意外（{type(exc).__name__}：{escape(str(exc))}）；请重试，若一再出现请告诉维护者"
+            )
         finally:
             tokens.put(None)
 
