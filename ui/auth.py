@@ -177,10 +177,11 @@ def add_user_parser(sub: Any) -> None:  # noqa: ANN401 - argparse's subparsers a
         "user",
         help="管理网页登录用户：budgetqa user add 用户名（密码从提示或标准输入读入，只存散列）",
         description="管理 budgetqa serve 的登录用户。密码以加盐的 scrypt 散列保存，文件只有本人可读。",
+        epilog="示例：\n  budgetqa user add reporter\n  budgetqa user add reporter --file 用户.auth",
     )
-    s.add_argument("action", choices=["add"], help="add：添加用户或更改其密码")
-    s.add_argument("name", help="用户名（不含冒号、斜杠和空白）")
-    s.add_argument("--file", default="", help="认证文件（默认：BUDGETQA_HOME/users.auth）")
+    s.add_argument("action", choices=["add"], metavar="add", help="add：添加用户或更改其密码")
+    s.add_argument("name", metavar="用户名", help="用户名（不含冒号、斜杠和空白）")
+    s.add_argument("--file", default="", metavar="文件", help="认证文件（默认：BUDGETQA_HOME/users.auth）")
 
 
 def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
