@@ -295,7 +295,7 @@ def test_upload_reports_each_bad_file_plainly(corpus_settings: Settings, tmp_pat
     assert rows["big.txt"][0] == "失败" and "超过 1 MB 的上限" in rows["big.txt"][1]
     assert rows["tool.exe"][0] == "失败" and "不能加入「.exe」文件" in rows["tool.exe"][1]
     assert rows["garbage.txt"][0] == "失败"
-    assert rows["ok.txt"][0] == "已加入" and "ok" in listing["doc_id"].tolist()
+    assert rows["ok.txt"][0] == "已加入" and "ok" in listing["报告编号"].tolist()
     assert sorted(p.name for p in (home / "uploads").iterdir()) == ["ok.txt"]
 
 
