@@ -28,6 +28,9 @@ LENGTH_PENALTY = 0.15
 PAIR_WEIGHT = 0.9
 ITEM_ROW_BONUS = 0.15  # a table row whose label is an item the question names word for word  # two sentences read together cover more by chance: they count a little less
 LONG_UNIT = 400
+OTHER_YEAR_PENALTY = 0.3  # a sentence (or its heading) of another year than the one asked
+# "比2025年执行数增长2%": the year a figure is compared with is not the sentence's own
+COMPARED_YEAR = re.compile(r"(?:比|较|同比|相比|与|对比)\s*20\d\d\s*年?")
 POOL_READ = 30  # passages the answerer reads: the fused ranking's top is often a table row list, not the sentence
 SENT_SPLIT = re.compile(r"(?<=[。！？；!?])")
 
@@ -308,6 +311,7 @@ def answer_extractive(
     if known_share < min_coverage or unknown_places(question, passages, departments or []):
         return _abstain(question, retrieved)
     at = _positions(units)
+    asked_years = years_in(question)
     own = {id(u): coverage(content, u.text) for u in units}  # each unit's words alone, also read for its neighbour
     for u in units:
         cov = own[id(u)]
@@ -338,6 +342,12 @@ def answer_extractive(
             both = coverage(content, f"{context}\n{u.text}{nxt.text}")
             if both * PAIR_WEIGHT > cov + 1e-9:
                 cov, u.pair = both * PAIR_WEIGHT, nxt  # type: ignore[attr-defined]
+        if asked_years:
+            # a report of two periods (last year's execution, next year's draft): the sentence of the
+            # year asked, read from its own words or else its heading, never the other year's
+            said = years_in(COMPARED_YEAR.sub("", u.text)) or years_in(context)
+            if said and not said & asked_years:
+                bonus -= OTHER_YEAR_PENALTY
         rank_prior = 0.05 / (1 + u.passage)
         u.score = cov + bonus + rank_prior
         u.score_cov = cov  # type: ignore[attr-defined]

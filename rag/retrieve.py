@@ -3,6 +3,7 @@ report scoping from the question ("清城区…" → that report's passages firs
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,29 @@ from rag.tuning import DEFAULT_TUNING, Tuning
 
 RRF_K = 60
 POOL = 30
+PLACE_ONLY_WEIGHT = 0.3
+# a name that is only a place, or its stem ("平潭", "迪庆"): no body's name ending
+PLACE_NAME = re.compile(
+    r"^[\u4e00-\u9fff]{1,7}(?:省|市|区|县|州|盟|旗|镇|乡)$|^[\u4e00-\u9fff]{1,3}[^局委办部院处会室所站心队校厅司府]$"
+)
+# the body of a government's own report: its government, its finance bureau
+GOVERNMENT_CORE = re.compile(r"(?:人民)?政府|财政局|财政厅|本级政府|行政公署|地区行政公署|财政金融局")
+# what the title-place rule also catches: "2025年全市…" → "年全市", level words, a bare "政府"
+NOT_A_NAME = re.compile(r"^年|全市|全省|全区|全县|全州|本级|市级|省级|^政府$|^人民政府$|^附表$")
+PLACE_SUFFIX = re.compile(r"(?:综合实验区|藏族自治州|自治州|地区|新区|市|县|区|州|省)$")
+
+
+def sane_names(names: set[str], report: dict) -> set[str]:
+    """The names a report can be asked by: without level words and fragments the title rules catch
+    ("年全市", "政府"), with each place's stem as people say it ("平潭综合实验区" → "平潭", "北京市" → "北京")."""
+    out = {n for n in names if not NOT_A_NAME.search(n) and (len(n) > 2 or n.isascii())}
+    for n in list(out):
+        if n.isascii() or not PLACE_SUFFIX.search(n) or len(n) > 8:
+            continue
+        stem = PLACE_SUFFIX.sub("", n)
+        if len(stem) >= 2 and not NOT_A_NAME.search(stem) and not re.search(r"[省市县区]", stem):
+            out.add(stem if len(stem) <= 4 else stem[:2])
+    return out
 
 
 @dataclass(frozen=True)
@@ -32,9 +56,11 @@ class Retriever:
         self.store = store
         self.reports = {r["doc_id"]: r for r in store.catalog.reports()}
         if not self.reports:
-            raise BadInputError(f"{store.settings.home} 中还没有读入任何报告；请先运行 budgetqa ingest 报告文件或文件夹")
+            raise BadInputError(
+                f"{store.settings.home} 中还没有读入任何报告；请先运行 budgetqa ingest 报告文件或文件夹"
+            )
         self.sparse = store.sparse()
-        self._aliases = {d: report_names(r) for d, r in self.reports.items()}
+        self._aliases = {d: sane_names(report_names(r), r) for d, r in self.reports.items()}
         self._cores = {d: department_core(r.get("department") or "") for d, r in self.reports.items()}
         self._names_memo: tuple[str, dict[str, set[str]]] = ("", {})
         self._catalog_ids = set(self.sparse.ids)
@@ -61,12 +87,23 @@ class Retriever:
         for doc_id, hits in named.items():
             share = {n: sum(1 for other in named.values() if n in other) for n in hits}
             scores[doc_id] = sum(1.0 / share[n] for n in hits)
+            if self._places_only(doc_id, hits, question):
+                # "长沙市2025年全市…收入": the city's own report, not each 长沙市 department's
+                scores[doc_id] *= PLACE_ONLY_WEIGHT
         if not scores:
             return ()
         best = max(scores.values())
         # half the best score keeps every report a comparison names ("清城区…和淄博高新区…") and drops
         # reports that only share a common word with it ("工信局")
         return tuple(sorted(d for d, s in scores.items() if s >= best / 2 - 1e-9))
+
+    def _places_only(self, doc_id: str, hits: set[str], question: str) -> bool:
+        """The question names only the place of a department's report, not the department (its core
+        name, abbreviated or not, is absent): a weak match next to the place's own government report."""
+        core = self._cores.get(doc_id) or ""
+        if not core or GOVERNMENT_CORE.fullmatch(core) or not all(PLACE_NAME.search(h) for h in hits):
+            return False
+        return not abbreviations_in(question, core) and core not in question
 
     def names_in(self, question: str) -> dict[str, set[str]]:
         """Per report, the names of it the question uses: as written or abbreviated ("工信局"). One ask

@@ -249,7 +249,8 @@ class QA:
         answer = answer_extractive(
             query, retrieved, self.aliases(query), k, departments, named, min_coverage=tuning.min_coverage
         )
-        if not answer.abstained and not is_comparison(q) and not wants_ranking(q) and len(named) < 2:
+        one_year = len(years_in(q)) <= 1  # "2023年和2024年…" may be answered from both years' reports
+        if not answer.abstained and not is_comparison(q) and not wants_ranking(q) and (len(named) < 2 or one_year):
             answer = one_report(answer)
         if len(named) == 1 and LIST_QUESTION.search(query):
             answer = self._listed(answer, query, named[0], retrieved)
