@@ -20,6 +20,8 @@ from rag.tuning import DEFAULT_TUNING, Tuning
 RRF_K = 60
 POOL = 30
 PLACE_ONLY_WEIGHT = 0.3
+OPENING = 3000  # characters of a report's text read for the place it names
+PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|市|州|县|地区)")
 # a name that is only a place, or its stem ("平潭", "迪庆"): no body's name ending
 PLACE_NAME = re.compile(
     r"^[\u4e00-\u9fff]{1,7}(?:省|市|区|县|州|盟|旗|镇|乡)$|^[\u4e00-\u9fff]{1,3}[^局委办部院处会室所站心队校厅司府]$"
@@ -64,6 +66,7 @@ class Retriever:
         self._cores = {d: department_core(r.get("department") or "") for d, r in self.reports.items()}
         self._names_memo: tuple[str, dict[str, set[str]]] = ("", {})
         self._catalog_ids = set(self.sparse.ids)
+        self._openings: dict[str, str] | None = None
 
     def check_doc(self, doc_id: str) -> None:
         if doc_id not in self.reports:
@@ -91,11 +94,24 @@ class Retriever:
                 # "长沙市2025年全市…收入": the city's own report, not each 长沙市 department's
                 scores[doc_id] *= PLACE_ONLY_WEIGHT
         if not scores:
-            return ()
+            return self._named_in_text(question, years)
         best = max(scores.values())
         # half the best score keeps every report a comparison names ("清城区…和淄博高新区…") and drops
         # reports that only share a common word with it ("工信局")
         return tuple(sorted(d for d, s in scores.items() if s >= best / 2 - 1e-9))
+
+    def _named_in_text(self, question: str, years: set[int]) -> tuple[str, ...]:
+        """When no report's identity matches, the reports whose opening text names the place the question
+        does ("衡阳市…" of a sheet whose title says only "全市地方政府一般债务…"): read lazily, once."""
+        places = [p for p in PLACE.findall(question) if not NOT_A_NAME.search(p)]
+        if not places:
+            return ()
+        if self._openings is None:
+            self._openings = {d: self.store.catalog.report_text(d)[:OPENING] for d in self.reports}
+        hits = [d for d, text in self._openings.items() if any(p in text for p in places)]
+        if years:
+            hits = [d for d in hits if years & report_years(self.reports[d])] or hits
+        return tuple(sorted(hits)) if 0 < len(hits) <= 3 else ()
 
     def _places_only(self, doc_id: str, hits: set[str], question: str) -> bool:
         """The question names only the place of a department's report, not the department (its core
