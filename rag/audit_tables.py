@@ -312,6 +312,8 @@ def empty_table_findings(tables: list[dict], text: str) -> list[Finding]:
         numbers = [c for c in cells if re.fullmatch(r"-?[\d,]+(?:\.\d+)?", c.strip() or "x")]
         if not t["rows"] or any(re.sub(r"[0.,\-]", "", c) for c in numbers):
             continue
+        if any(re.search(r"[1-9]\d{2,}|[1-9]\d*\.\d|0\.\d*[1-9]", c) for c in cells):
+            continue  # a row read as one cell ("泰山区… 36796 20656 …") still holds figures
         if any(not re.fullmatch(r"[\d,.\-—\s]*", c) and len(c) > 25 for c in cells):
             continue  # a table of text (a narrative row), not a table of figures
         notes = [c for c in cells + [t["title"]] if EMPTY_NOTE.search(c)]
