@@ -340,7 +340,8 @@ def upload(app: App, files: list[Any] | None, progress: gr.Progress) -> tuple[pd
 # --- layout --------------------------------------------------------------------------------
 def build_app(settings: Settings) -> gr.Blocks:
     app = App(settings)
-    with gr.Blocks(title="budgetqa — 预算报告问答", analytics_enabled=False) as demo:
+    # delete_cache: Gradio's copies of uploads and downloads gone after an hour (a Blocks setting, not launch's)
+    with gr.Blocks(title="budgetqa — 预算报告问答", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
         gr.Markdown("## budgetqa — 预决算报告问答 · 每个数字都与报表核对")
         answers = gr.State([])  # this page's answers, each keeping its sources
         turn = gr.State(None)  # what the last question was understood to ask
@@ -554,7 +555,6 @@ def serve(
         auth=auth,
         mcp_server=True,
         app_kwargs={"middleware": guard_middleware(host, settings) + ([Middleware(McpAuth, auth=auth)] * bool(auth))},
-        delete_cache=(600, 3600),  # Gradio's copies of uploads and downloads: gone after an hour
         footer_links=["api"],
         auth_message="budgetqa：请登录" if auth else None,
         server_name=host,
