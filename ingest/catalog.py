@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from ingest.errors import BadInputError, BudgetQAError
 from ingest.identity import with_identity
+from ingest.lock import open_failure
 from ingest.model import Chunk, Report
 
 SCHEMA = """
@@ -96,8 +97,8 @@ class Catalog:
                 uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
                 self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             self.db.execute("SELECT count(*) FROM reports").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise damaged(path, str(exc)) from None
+        except sqlite3.DatabaseError as exc:  # damaged only when the integrity check says so (ingest.lock)
+            raise open_failure(exc, path) from None
         self._extensions: list = []  # callables(db, report) run inside the swap transaction
         self._fixed: tuple[int, dict[str, dict]] = (-1, {})  # corrected reports, by index generation
         # a read-only home written before the locator column: its chunks have none

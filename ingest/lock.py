@@ -230,3 +230,20 @@ def writing(home: Path, wait: float = 120.0) -> Iterator[None]:
             if told is None:
                 raise
             raise told from exc
+
+
+def damaged_line(db: Path, why: str) -> str:
+    return f"索引目录数据库 {db} 已损坏（{why}）；请运行 budgetqa ingest --rebuild 报告文件或文件夹 重新读入报告"
+
+
+def open_failure(exc: BaseException, db: Path) -> BudgetQAError:
+    """What to tell when the catalog can't be opened or read: its cause (full disk, read-only, another
+    writer); "damaged, --rebuild" only when SQLite's integrity check finds it damaged (a rebuild throws
+    away a good index); otherwise the error as it is, with the advice to run `budgetqa doctor`."""
+    told = classify(exc, db.parent)
+    if told is not None:
+        return told
+    why = catalog_damaged(db)
+    if why is not None:
+        return BudgetQAError(damaged_line(db, why))
+    return BudgetQAError(f"暂时无法读取索引目录数据库 {db}（{exc}）；请稍后再试，或运行 budgetqa doctor 检查")
