@@ -70,7 +70,8 @@ def row_in_words(row: str, header_rows: list[str], unit: str, relevance: Callabl
     if not segs:
         return None
     label, values = max(segs, key=lambda s: relevance(s[0]))
-    if any("." in v for _, v in values):  # amounts printed with decimals: bare small whole numbers are 行次
+    if 2 * sum("." in v for _, v in values) > len(values):
+        # most amounts printed with decimals: bare small whole numbers among them are 行次
         values = [(c, v) for c, v in values if not re.fullmatch(r"\d{1,3}", v)] or values
     item = LEADING_NUMBERING.sub("", label).strip()
     u = unit if unit and unit != "%" else ""

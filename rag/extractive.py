@@ -432,7 +432,8 @@ def _compose(question: str, passages: list[Retrieved], retrieved: list[Retrieved
             unit = f"（单位：{c.unit}）" if c.unit else ""
             row_title = c.table_title or "表格"
             # the year is said only when it is the report's own (a 预算 report's table also holds last year's)
-            said_year = f"{c.year}年" if years == [c.year] and "决算" in (c.table_title or "") else ""
+            one_figure = bool(words) and "、" not in words and "，" not in words
+            said_year = f"{c.year}年" if one_figure and years == [c.year] and "决算" in (c.table_title or "") else ""
             text = f"{said_year}{words}" if words else f"{unit}{text}"
         if not text.endswith(tuple("。；！？!?;")):
             text += "。"  # a row ends in a figure: "816.20" must not run into the next quote's "1."

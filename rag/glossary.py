@@ -145,6 +145,16 @@ _PATTERN = re.compile(
 )
 
 
+BODY_ENDS = ("局", "委员会", "办公室", "部", "办事处", "院", "开发区")
+
+
+def body_terms(question: str) -> list[str]:
+    """The Chinese names of the bodies an English question names ("… IT bureau" → "…信息化局"): they name
+    the report, not the item asked, and are left out of what the answer must match."""
+    found = (TERMS[m.group(1).lower()] for m in _PATTERN.finditer(question))
+    return [t for t in dict.fromkeys(found) if t.endswith(BODY_ENDS)]
+
+
 def expand(question: str) -> str:
     """The question with the Chinese terms of its English phrases appended (unchanged when it has none)."""
     found = list(dict.fromkeys(TERMS[m.group(1).lower()] for m in _PATTERN.finditer(question)))

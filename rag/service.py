@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from ingest.errors import BadInputError
@@ -25,7 +26,7 @@ from rag.compare_answer import (
 from rag.conversation import Turn, interpret
 from rag.extractive import answer_extractive, content_of
 from rag.figures import Comparison, compare, figure_in, keyed_for, request_from
-from rag.glossary import expand
+from rag.glossary import body_terms, expand
 from rag.llm import (
     SYSTEM_PROMPT,
     ChatBackend,
@@ -68,12 +69,13 @@ def validate_question(question: str) -> str:
     return q
 
 
-def one_report(answer: Answer) -> Answer:
+def one_report(answer: Answer, same_body: Callable[[tuple[str, ...]], bool] | None = None) -> Answer:
     """A question about one report is answered from one report: quotes of other reports (a passage of
     another year's or another body's report that happened to rank high) are dropped, the citations
-    renumbered. The report kept is the one the best quote (the first) comes from."""
+    renumbered. The report kept is the one the best quote (the first) comes from. One body's two reports
+    of a year (its 部门预算 and 单位预算) both answer, so both stay (same_body tells)."""
     docs = [c.doc_id for c in answer.citations]
-    if len(set(docs)) < 2:
+    if len(set(docs)) < 2 or same_body is not None and same_body(tuple(dict.fromkeys(docs))):
         return answer
     keep = docs[0]
     parts = re.findall(r".*?\[(\d+)\]", answer.answer, flags=re.S)
@@ -241,7 +243,7 @@ class QA:
         if missing:
             return self._no_such_year(q, missing, retrieved[:k])
         named = tuple(doc_ids) or self.retriever.scope(query)
-        departments = [self.retriever.reports[d]["department"] or "" for d in named]
+        departments = [self.retriever.reports[d]["department"] or "" for d in named] + body_terms(q)
         if is_comparison(q) and not want_llm:
             compared = self._comparison(q, query, named, Filters(tuple(doc_ids), year, kind), retrieved[:k])
             if compared is not None:
@@ -251,7 +253,7 @@ class QA:
         )
         one_year = len(years_in(q)) <= 1  # "2023年和2024年…" may be answered from both years' reports
         if not answer.abstained and not is_comparison(q) and not wants_ranking(q) and (len(named) < 2 or one_year):
-            answer = one_report(answer)
+            answer = one_report(answer, self._same_body)
         if len(named) == 1 and LIST_QUESTION.search(query):
             answer = self._listed(answer, query, named[0], retrieved)
         if len(named) == 1 and not answer.abstained:
@@ -288,6 +290,11 @@ class QA:
             return None
         answer = comparison_answer(question, result, chunks_of, retrieved)
         return self._shown(self._check(answer), max(len(retrieved), len(answer.citations)))
+
+    def _same_body(self, docs: tuple[str, ...]) -> bool:
+        rows = [self.retriever.reports.get(d) or {} for d in docs]
+        keys = {(r.get("department") or r.get("title") or "", r.get("year")) for r in rows}
+        return len(keys) == 1
 
     def _listed(self, answer: Answer, query: str, doc_id: str, retrieved: list[Retrieved]) -> Answer:
         """A list question whose answer a section of the report lists ("三、存在的主要问题"): that section,
