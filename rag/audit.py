@@ -63,6 +63,11 @@ class AuditResult:
 GOVERNMENT = re.compile(r"人民政府|政府预算|政府决算|草案|执行情况的报告|附表|债务")
 
 
+def _government(title: str) -> bool:
+    """A government's budget or final-accounts report (全市/本级 tables), not a department's."""
+    return bool(GOVERNMENT.search(title)) and not re.search(r"部门|单位|绩效", title)
+
+
 def _narrative_table(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
     """Every amount of the narrative against the cell of its key (ingest/keys.py). Only a contradiction
     of a fully keyed cell is an 错误; a last-place difference is 提示 (尾数); an amount in 元 that only
@@ -70,7 +75,7 @@ def _narrative_table(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
     beside one year's tables) a contradiction is 提示 unless the sentence names the table's level."""
     out: list[Finding] = []
     seen: set[tuple[str, str]] = set()
-    government = bool(GOVERNMENT.search(kf.title)) and not re.search(r"部门|单位|绩效", kf.title)
+    government = _government(kf.title)
     for c in chunks:
         if c.kind != "text":
             continue
@@ -297,6 +302,8 @@ def audit_report(store: Store, doc_id: str) -> AuditResult:
     run("cross_table", len(tables) > 1, "少于两张表", lambda: cross_table_findings(facts))
     run("empty_table", bool(tables), no_tables, lambda: empty_table_findings(tables, text))
     missing, why = missing_table_findings([t["title"] for t in tables], text, kind)
+    if _government(kf.title):
+        missing, why = [], "政府预决算报告没有统一的标准报表清单"
     run("missing_table", not why, why, lambda: missing)
     stage = "决算" if kind == "决算" else "预算" if kind == "预算" else ""
     run("year_ref", year is not None, "报告年度不详", lambda: year_findings(chunks, year, stage))

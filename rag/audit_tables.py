@@ -194,7 +194,7 @@ def cross_table_findings(facts: list[Fact]) -> list[Finding]:
     """The same 功能分类 item (a 支出 row) in two tables of one report that count the same money (all funds,
     财政拨款, or one fund), with different totals: 科学技术支出 in 收入支出决算总表 and in 支出决算表."""
     out: list[Finding] = []
-    groups: dict[tuple[str, str], dict[str, Fact]] = {}
+    groups: dict[tuple[str, str, str], dict[str, Fact]] = {}
     rows_of: dict[tuple[str, str], set[str]] = {}
     for f in facts:
         rows_of.setdefault((f.table_id, _label_key(f.row_label)), set()).add(f.source)
@@ -209,8 +209,10 @@ def cross_table_findings(facts: list[Fact]) -> list[Finding]:
             continue  # 经济分类 rows, or a label on many rows of its table (one per 功能分类): not one item
         if NOT_COMPARABLE_TABLES.search(f.table_title) or ("收入" in f.table_title and "支出" not in f.table_title):
             continue
-        groups.setdefault((fund_of(f.table_title) or "全部", label), {}).setdefault(f.table_id, f)
-    for (_, label), by_table in groups.items():
+        # 全区 and 本级 tables of a government's report count different money
+        level = "".join(re.findall(r"本级|全市|全省|全区|全县|全地区|全州|汇总", f.table_title))
+        groups.setdefault((fund_of(f.table_title) or "全部", level, label), {}).setdefault(f.table_id, f)
+    for (_, _, label), by_table in groups.items():
         first, *others = by_table.values()
         for other in others:
             if first.value_yuan is None or other.value_yuan is None:
