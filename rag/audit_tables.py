@@ -297,6 +297,7 @@ def missing_table_findings(titles: list[str], text: str, kind: str) -> tuple[lis
     return out, ""
 
 
+FIGURE = re.compile(r"[1-9]\d{2,}|[1-9]\d*\.\d|0\.\d*[1-9]")
 EMPTY_NOTE = re.compile(
     r"无数据|空表|无发生|未发生|无收支|无(?:此|相关)|没有|不涉及|未发生|无[^，。；]{0,10}(?:收入|支出|经费)"
 )
@@ -309,13 +310,13 @@ def empty_table_findings(tables: list[dict], text: str) -> list[Finding]:
     flat = re.sub(r"[ \t]", "", text)
     for t in tables:
         cells = [c for r in t["rows"] for c in r]
+        if FIGURE.search(" ".join(cells)):
+            continue  # it holds figures (also a row read as one cell: "泰山区… 36796 20656 …")
         if len(re.sub(r"\s", "", t["title"])) < 4 or any(re.search(r"%|％|指标", c) for c in cells):
             continue  # an untitled table, or a table of targets: not one of the report's money tables
         numbers = [c for c in cells if re.fullmatch(r"-?[\d,]+(?:\.\d+)?", c.strip() or "x")]
         if not t["rows"] or any(re.sub(r"[0.,\-]", "", c) for c in numbers):
             continue
-        if any(re.search(r"[1-9]\d{2,}|[1-9]\d*\.\d|0\.\d*[1-9]", c) for c in cells):
-            continue  # a row read as one cell ("泰山区… 36796 20656 …") still holds figures
         if any(not re.fullmatch(r"[\d,.\-—\s]*", c) and len(c) > 25 for c in cells):
             continue  # a table of text (a narrative row), not a table of figures
         notes = [c for c in cells + [t["title"]] if EMPTY_NOTE.search(c)]
