@@ -432,7 +432,8 @@ def _phrase_key(phrase: str, report_kind: str, items: frozenset[str]) -> FigureK
             return None  # "收入" alone names no figure
         return FigureKey(scope=fund, flow=flow, part=part, item="", stage=stage)
     # a classification item the report's tables hold: "科学技术支出", "社会保障和就业支出"
-    candidates = [i for i in items if i and lab.endswith(i) and len(i) >= 3]
+    # the label's suffixes looked up in the items (a city report holds thousands of items; a label has ~20 suffixes)
+    candidates = [lab[k:] for k in range(len(lab) - 2) if lab[k:] in items]
     if candidates:
         item = max(candidates, key=len)
         head = lab[: -len(item)]
