@@ -22,7 +22,7 @@ QUESTION = "清城区工信局2024年政府性基金预算财政拨款收入为�
 
 
 def test_numbers_as_a_journalist_writes_them() -> None:
-    assert parse_numbers("42,400万元；123.16%，3辆") == (("42400", "万元"), ("123.16", "%"), ("3", "辆"))
+    assert parse_numbers("2024年42,400万元；123.16%，3辆") == (("42400", "万元"), ("123.16", "%"), ("3", "辆"))
 
 
 def test_feedback_is_kept_and_exported_as_gold_that_eval_runs(qa, corpus_settings: Settings, tmp_path: Path) -> None:  # noqa: ANN001

@@ -46,6 +46,8 @@ def parse_numbers(text: str) -> tuple[tuple[str, str], ...]:
     out = []
     for m in NUMBER.finditer(text or ""):
         unit = (m.group(2) or "").replace("％", "%")
+        if unit[:1] in ("年", "月", "日"):  # a date, not a figure
+            continue
         if unit and unit not in MONEY_UNITS and len(unit) > 2:
             unit = ""
         out.append((m.group(1).replace(",", "").replace("，", ""), unit))
