@@ -32,7 +32,7 @@ def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
 def _one_line(r: subprocess.CompletedProcess, code: int, *words: str) -> None:
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert r.returncode == code, r.stderr
-    assert len(lines) == 1 and lines[0].startswith("budgetqa: "), r.stderr
+    assert len(lines) == 1 and lines[0].startswith("budgetqa："), r.stderr
     assert "Traceback" not in r.stderr and all(w in lines[0] for w in words), lines[0]
 
 
@@ -40,7 +40,7 @@ def test_a_home_that_is_a_file_is_named_with_the_fix(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.write_text("not a folder")
     for args in (["ask", ASK], ["locate", "42400"], ["ingest", str(ROOT / "corpus")]):
-        _one_line(_cli(home, *args), 2, "is a file, not a folder")
+        _one_line(_cli(home, *args), 2, "是一个文件而不是文件夹")
 
 
 def test_reading_commands_never_create_a_home(tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_a_damaged_catalog_is_one_line_and_rebuild_repairs_it(
         ["locate", "42400"],
         ["tables", "qingcheng-gongxinju-2024-juesuan"],
     ):
-        _one_line(_cli(home, *args), 1, "damaged", "ingest --rebuild")
+        _one_line(_cli(home, *args), 1, "已损坏", "ingest --rebuild")
     r = _cli(home, "ingest", "--rebuild", str(ROOT / "corpus"))
     assert r.returncode == 0, r.stderr
     assert "qingcheng-gongxinju-2024-juesuan" in _cli(home, "docs").stdout
@@ -102,7 +102,7 @@ def test_a_read_only_home_serves_reading_commands(corpus_settings: Settings, tmp
     r = _read_only_view(home, tmp_path / "ro3", "locate", "42400")
     assert r.returncode == 0 and "qingcheng" in r.stdout, r.stderr
     r = _read_only_view(home, tmp_path / "ro4", "ingest", str(ROOT / "corpus"))
-    _one_line(r, 2, "read-only")
+    _one_line(r, 2, "只读")
 
 
 def test_ingest_removes_vectors_no_catalog_chunk_has(corpus_settings: Settings, tmp_path: Path) -> None:
@@ -183,7 +183,7 @@ def test_the_same_content_under_another_name_is_indexed_once(corpus_settings: Se
         shutil.copy(src, copies / name)
     r = _cli(home, "ingest", str(copies))
     assert r.returncode == 0, r.stderr
-    assert r.stderr.count("the same content is indexed already as beiguan-gongxinju-2024-juesuan") == 2
+    assert r.stderr.count("同样的内容已作为 beiguan-gongxinju-2024-juesuan 读入") == 2
     docs = _cli(home, "docs").stdout
     assert "report-a" not in docs and "report-b" not in docs
 
@@ -221,17 +221,29 @@ def test_serve_with_auth_refuses_strangers_and_admits_users(corpus_settings: Set
     import urllib.error
     import urllib.request
 
-    users = tmp_path / "users.txt"
-    users.write_text("# newsroom\nreporter:s3cret\n", encoding="utf-8")
+    users = tmp_path / "users.auth"  # written by `budgetqa user add` (a salted hash); any character in a password
+    password = "s3cret, with: spaces"
+    added = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "user", "add", "reporter", "--file", str(users)],
+        cwd=ROOT,
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert added.returncode == 0 and password not in users.read_text(encoding="utf-8"), added.stderr
     proc, port = _serve(corpus_settings.home, "--auth", str(users))
     try:
         with pytest.raises(urllib.error.HTTPError, match="401"):  # the app's config is not served to strangers
             urllib.request.urlopen(f"http://127.0.0.1:{port}/config")
+        rebound = urllib.request.Request(f"http://127.0.0.1:{port}/config", headers={"Host": f"evil.example:{port}"})
+        with pytest.raises(urllib.error.HTTPError, match="400"):  # DNS rebinding: a foreign Host is refused
+            urllib.request.urlopen(rebound)
         from gradio_client import Client
 
         with pytest.raises(Exception):  # noqa: B017 - gradio_client raises its own types for a refused login
             Client(f"http://127.0.0.1:{port}/", verbose=False)
-        client = Client(f"http://127.0.0.1:{port}/", auth=("reporter", "s3cret"), verbose=False)
+        client = Client(f"http://127.0.0.1:{port}/", auth=("reporter", password), verbose=False)
         hits = json.loads(client.predict("42400", api_name="/locate"))["hits"]  # the HTTP API (ui/web_api.py)
         assert hits
     finally:
@@ -243,7 +255,7 @@ def test_serve_warns_when_open_to_the_network_without_auth(corpus_settings: Sett
     proc, _ = _serve(corpus_settings.home, "--host", "0.0.0.0")
     proc.terminate()
     _, err = proc.communicate(timeout=20)
-    assert "没有 --auth" in err and "BUDGETQA_AUTH" in err
+    assert "没有 --auth" in err and "budgetqa user add" in err
     r = subprocess.run(
         [sys.executable, "-m", "ui.cli", "serve", "--auth", "/nonexistent/users.txt"],
         cwd=ROOT,
@@ -261,14 +273,14 @@ def test_doctor_finds_and_repairs_what_does_not_match_the_catalog(corpus_setting
     store.vectors.col.upsert(ids=["orphan"], embeddings=[vec], metadatas=[{"doc_id": "x"}])
     lost = sorted(store.catalog.all_chunk_ids())[0]
     store.vectors.delete([lost])
-    (home / "bm25.pkl").unlink()
+    (home / "bm25.npz").unlink()
     store.close()
     r = _cli(home, "doctor")
     assert r.returncode == 1 and "doctor --repair" in r.stderr
     for problem in (
         "1 个向量没有对应的段落",
         "1 段文字没有向量",
-        "关键词索引：过期或缺失",
+        "关键词索引：过期、缺失或已损坏",
     ):
         assert problem in r.stdout, r.stdout
     r = _cli(home, "doctor", "--repair")

@@ -103,13 +103,11 @@ def test_memory_over_the_cap_is_one_line_naming_the_setting(tmp_path: Path) -> N
 def test_a_real_report_reads_under_the_caps(tmp_path: Path) -> None:
     from conftest import realdata
 
-    pdf = realdata("dept")
-    files = sorted(pdf.glob("*.pdf"))[:1] if pdf.is_dir() else []
-    if not files:
-        pytest.skip("no real PDF")
-    store = Store(Settings(home=tmp_path / "home"))
-    result = store.ingest(files)
-    assert not result.errors and result.added
+    pdf = realdata("putuo-zhengfuban-2025-bumen-yusuan.pdf")  # a real one, read in a capped worker
+    store = Store(Settings(home=tmp_path / "home", max_read_mb=1536))
+    result = store.ingest([pdf])
+    assert not result.errors and result.added == [pdf.stem] and result.pages > 5
+    store.close()
 
 
 # --- nothing executable in the home ---------------------------------------------------------------

@@ -78,7 +78,7 @@ def read_auth_file(path: Path) -> dict[str, str]:
     try:
         st = path.stat()
     except OSError:
-        raise BadInputError(f"认证文件 {path} 不存在；请先运行 budgetqa user add 用户名 建立用户") from None
+        raise BadInputError(f"认证文件 {path}：找不到这个文件；请先运行 budgetqa user add 用户名 建立用户") from None
     if not stat.S_ISREG(st.st_mode):
         raise BadInputError(f"认证文件 {path} 不是普通文件；请给出 budgetqa user add 写下的文件")
     if st.st_mode & 0o077:
