@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 import zipfile
 from array import array
 from collections.abc import Iterator
@@ -219,3 +220,28 @@ def whole_zip(path: Path) -> bool:
             )
     except (OSError, zipfile.BadZipFile, ValueError):
         return False
+
+
+def trim_cache(folder: Path, max_bytes: int, keep_seconds: float = 60.0) -> int:
+    """Keep a cache folder (rendered pages) under max_bytes: the least recently used files go first (by
+    access or change time, whichever is later); a file younger than keep_seconds stays (it may be
+    about to be served). Returns the bytes freed."""
+    try:
+        entries = [
+            (max(st.st_atime, st.st_mtime), st.st_size, e.path)
+            for e in os.scandir(folder)
+            if e.is_file() and (st := e.stat())
+        ]
+    except OSError:
+        return 0
+    total = sum(size for _, size, _ in entries)
+    freed, now = 0, time.time()
+    for used, size, path in sorted(entries):
+        if total - freed <= max_bytes or now - used < keep_seconds:
+            break
+        try:
+            os.unlink(path)
+            freed += size
+        except OSError:
+            pass
+    return freed

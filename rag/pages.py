@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from ingest.datafile import trim_cache
 from ingest.errors import BadInputError
 from ingest.facts import parse_decimal
 from ingest.model import CheckedNumber, Citation, Fact, PageBox, content_hash
@@ -246,6 +247,7 @@ class PageViewer:
         folder = self.settings.pages_dir
         try:
             folder.mkdir(parents=True, exist_ok=True)
+            trim_cache(folder, self.settings.pages_cache_mb << 20)  # bounded: least recently used go first
             return folder
         except OSError:  # a read-only home still shows pages
             fallback = Path(tempfile.gettempdir()) / "budgetqa-pages"

@@ -282,3 +282,18 @@ def test_doctor_finds_and_repairs_a_damaged_embedder_cache_and_vector_store(tmp_
     r = _cli(home, "ask", "区工信局2021年绩效自评得分是多少？")
     assert r.returncode == 0, r.stderr
     shutil.rmtree(home)
+
+
+# --- housekeeping ---------------------------------------------------------------------------------
+def test_the_pages_cache_stays_under_its_size_least_recently_used_first(tmp_path: Path) -> None:
+    from ingest.datafile import trim_cache
+
+    for i in range(10):  # ten 100 KB pages, used one after the other
+        page = tmp_path / f"p{i}.png"
+        page.write_bytes(b"x" * 100_000)
+        os.utime(page, (1_000_000 + i, 1_000_000 + i))
+    fresh = tmp_path / "just-rendered.png"
+    fresh.write_bytes(b"x" * 100_000)
+    trim_cache(tmp_path, 450_000)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["just-rendered.png", "p7.png", "p8.png", "p9.png"], left
