@@ -29,6 +29,17 @@ PAIR_WEIGHT = 0.9
 ITEM_ROW_BONUS = 0.15  # a table row whose label is an item the question names word for word  # two sentences read together cover more by chance: they count a little less
 LONG_UNIT = 400
 OTHER_YEAR_PENALTY = 0.3  # a sentence (or its heading) of another year than the one asked
+OTHER_LEVEL_PENALTY = 0.2
+WHOLE = re.compile(r"全市|全省|全区|全县|全州|全地区")
+OWN = re.compile(r"市本级|市级|省本级|省级|区本级|县本级|州本级|地区本级|本级")
+
+
+def level_in(text: str) -> str:
+    """全市 or 本级 when a text names exactly one of them ("" for none or both)."""
+    whole, own = bool(WHOLE.search(text)), bool(OWN.search(text))
+    return "全市" if whole and not own else "本级" if own and not whole else ""
+
+
 # "比2025年执行数增长2%": the year a figure is compared with is not the sentence's own
 COMPARED_YEAR = re.compile(r"(?:比|较|同比|相比|与|对比)\s*20\d\d\s*年?")
 POOL_READ = 30  # passages the answerer reads: the fused ranking's top is often a table row list, not the sentence
@@ -312,6 +323,7 @@ def answer_extractive(
         return _abstain(question, retrieved)
     at = _positions(units)
     asked_years = years_in(question)
+    asked_level = level_in(question)
     own = {id(u): coverage(content, u.text) for u in units}  # each unit's words alone, also read for its neighbour
     for u in units:
         cov = own[id(u)]
@@ -348,6 +360,11 @@ def answer_extractive(
             said = years_in(COMPARED_YEAR.sub("", u.text)) or years_in(context)
             if said and not said & asked_years:
                 bonus -= OTHER_YEAR_PENALTY
+        if asked_level:
+            # 全市 (the whole city) and 市本级 (the city's own budget) are different figures of one report
+            level = level_in(u.text) or level_in(context)
+            if level and level != asked_level:
+                bonus -= OTHER_LEVEL_PENALTY
         rank_prior = 0.05 / (1 + u.passage)
         u.score = cov + bonus + rank_prior
         u.score_cov = cov  # type: ignore[attr-defined]

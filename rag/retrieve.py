@@ -107,7 +107,8 @@ class Retriever:
         if not places:
             return ()
         if self._openings is None:
-            self._openings = {d: self.store.catalog.report_text(d)[:OPENING] for d in self.reports}
+            rows = self.store.catalog.db.execute("SELECT doc_id, substr(text, 1, ?) FROM reports", (OPENING,))
+            self._openings = {d: t or "" for d, t in rows if d in self.reports}
         hits = [d for d, text in self._openings.items() if any(p in text for p in places)]
         if years:
             hits = [d for d in hits if years & report_years(self.reports[d])] or hits
