@@ -254,6 +254,7 @@ def test_one_report_drops_quotes_of_another_report() -> None:
 @pytest.mark.slow
 def test_a_sentence_of_the_other_period_of_a_two_period_report_is_not_a_mismatch(tmp_path) -> None:  # noqa: ANN001
     from conftest import ingested_home, realdata
+
     from rag.service import QA
 
     # the Harbin 2021 决算 report also reports the first half of 2022 (under its own heading)
