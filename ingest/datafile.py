@@ -119,13 +119,21 @@ def encode_value(v: Any, classes: Classes | None = None) -> Any:
     if isinstance(v, frozenset | set):
         return {"t": type(v).__name__, "v": [enc(x) for x in sorted(v)]}
     if isinstance(v, tuple | list):
+        if _plain(v):  # a long list of numbers or strings is stored as it is: read back in one step
+            return {"t": type(v).__name__, "plain": True, "v": list(v)}
         return {"t": type(v).__name__, "v": [enc(x) for x in v]}
     if isinstance(v, dict) and all(isinstance(k, str | int) and not isinstance(k, bool) for k in v):
+        if _plain(v.values()):
+            return {"t": "dict", "plain": True, "k": list(v), "v": list(v.values())}
         return {"t": "dict", "k": list(v), "v": [enc(x) for x in v.values()]}
     name = next((n for n, c in classes.items() if type(v) is c), None)
     if name is not None and hasattr(v, "__dict__"):
         return {"t": "object", "class": name, "v": enc(vars(v))}
     raise TypeError(f"{type(v).__name__} is not stored as data")
+
+
+def _plain(items: Any) -> bool:  # noqa: ANN401
+    return all(type(x) in (int, float, str) for x in items)
 
 
 def decode_value(d: Any, classes: Classes | None = None) -> Any:
@@ -157,12 +165,20 @@ def decode_value(d: Any, classes: Classes | None = None) -> Any:
     if t in ("frozenset", "set"):
         return (frozenset if t == "frozenset" else set)(dec(x) for x in v)
     if t in ("tuple", "list"):
+        if d.get("plain") is True:
+            if not _plain(v):
+                raise BadFile("a plain list holds something else")
+            return tuple(v) if t == "tuple" else v
         return (tuple if t == "tuple" else list)(dec(x) for x in v)
     if t == "dict":
         keys = d.get("k")
         plain = all(isinstance(k, str | int) and not isinstance(k, bool) for k in keys or ())
         if not isinstance(keys, list) or len(keys) != len(v) or not plain:
             raise BadFile("dict keys do not match")
+        if d.get("plain") is True:
+            if not _plain(v):
+                raise BadFile("a plain dict holds something else")
+            return dict(zip(keys, v, strict=True))
         return dict(zip(keys, (dec(x) for x in v), strict=True))
     raise BadFile(f"unknown stored type {t!r}")
 
