@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
+import stat
 import time
 import zipfile
 from array import array
@@ -261,3 +263,29 @@ def trim_cache(folder: Path, max_bytes: int, keep_seconds: float = 60.0) -> int:
         except OSError:
             pass
     return freed
+
+
+WEB_TEMP = re.compile(r"budgetqa-(?:audit|compare|csv|export|locate)-[a-z0-9_]{8}")  # tempfile.mkdtemp's names
+
+
+def sweep_temp(older_than: float = 600.0) -> int:
+    """Remove the temporary folders the web app's calls made for their downloads (mkdtemp(prefix=
+    "budgetqa-compare-") …) once they are older than `older_than` seconds: Gradio has copied them to its
+    own cache by then. Only folders of those names, of this user, are touched."""
+    import shutil
+    import tempfile
+
+    root, now, removed = Path(tempfile.gettempdir()), time.time(), 0
+    try:
+        candidates = [p for p in root.iterdir() if WEB_TEMP.fullmatch(p.name)]
+    except OSError:
+        return 0
+    for p in candidates:
+        try:
+            st = p.lstat()
+            if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and now - st.st_mtime > older_than:
+                shutil.rmtree(p, ignore_errors=True)
+                removed += 1
+        except OSError:
+            pass
+    return removed

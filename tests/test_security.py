@@ -297,3 +297,19 @@ def test_the_pages_cache_stays_under_its_size_least_recently_used_first(tmp_path
     trim_cache(tmp_path, 450_000)
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == ["just-rendered.png", "p7.png", "p8.png", "p9.png"], left
+
+
+def test_download_folders_of_web_calls_are_swept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from ingest.datafile import sweep_temp
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    old, fresh = Path(tempfile.mkdtemp(prefix="budgetqa-compare-")), Path(tempfile.mkdtemp(prefix="budgetqa-audit-"))
+    (old / "对比.csv").write_text("x", encoding="utf-8")
+    os.utime(old, (1_000_000, 1_000_000))
+    other = tmp_path / "budgetqa-accept"  # not a download folder: never touched
+    other.mkdir()
+    os.utime(other, (1_000_000, 1_000_000))
+    assert sweep_temp() == 1
+    assert not old.exists() and fresh.exists() and other.exists()

@@ -18,6 +18,7 @@ import gradio as gr
 import pandas as pd
 from starlette.middleware import Middleware
 
+from ingest.datafile import sweep_temp
 from ingest.errors import BudgetQAError
 from ingest.keys import GRAND_TOTAL, TOTAL_ROW
 from ingest.pipeline import Store
@@ -73,6 +74,7 @@ class App:
     def qa(self) -> QA:
         """The service for the catalog as it is now: reports another process ingested (the CLI) are
         answered from the next question on (the catalog's generation moved)."""
+        sweep_temp()  # downloads earlier calls made (budgetqa-compare-… folders), once Gradio has copied them
         generation = self.store.catalog.generation()
         if generation != self._generation:
             self._generation = generation
