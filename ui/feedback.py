@@ -66,10 +66,9 @@ def make_feedback(
     expected = parse_numbers(numbers)
     quotes = tuple(s.strip() for s in re.split(r"[\n；;]+", evidence or "") if s.strip())
     if verdict == "对":
+        # each ✓/≈ number as the answer prints it ("42,400万元"; CheckedNumber.value is in 元)
         expected = expected or tuple(
-            (str(n.value), n.unit)
-            for n in answer.numbers
-            if n.status in ("verified", "rounding") and n.value is not None
+            p for n in answer.numbers if n.status in ("verified", "rounding") for p in parse_numbers(n.text)[:1]
         )
         quotes = quotes or tuple(c.quote for c in answer.citations if c.quote)
     question = answer.asked or answer.question
