@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import time
+import unicodedata
 import zipfile
 from array import array
 from collections.abc import Iterator
@@ -289,3 +290,18 @@ def sweep_temp(older_than: float = 600.0) -> int:
         except OSError:
             pass
     return removed
+
+
+def safe_doc_id(name: str) -> str:
+    """A report id of safe characters whatever the file name: letters and digits of any script, "-", "_"
+    and "."; anything else (a newline, a right-to-left override, a space, a slash) becomes "_", and six
+    hex digits of the name's hash keep two such names apart. A name already safe is kept as it is (the
+    file name stays the report's path, for display)."""
+    import hashlib
+
+    name = unicodedata.normalize("NFC", name)
+    safe = "".join(c if c in "-_." or unicodedata.category(c)[0] in "LN" else "_" for c in name)
+    if safe == name and name and not name.startswith(".") and len(name) <= 120:
+        return name
+    tag = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+    return f"{safe.strip('._-')[:100] or 'report'}-{tag}"

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.catalog import Catalog
 from ingest.chunking import chunk_report
+from ingest.datafile import safe_doc_id
 from ingest.embed import Embedder, collection_name, make_embedder
 from ingest.errors import BadInputError, DocumentError
 from ingest.factstore import FactStore
@@ -135,7 +136,7 @@ class Store:
         seen: dict[str, Path] = {}
         by_sha: dict[str, str] = {}  # the same bytes under another name are indexed once
         for f in files:
-            doc_id = f.stem
+            doc_id = safe_doc_id(f.stem)  # a newline or an RTL override in a file name never reaches an id
             if doc_id in seen:
                 result.errors.append(
                     DocumentError(
@@ -215,7 +216,7 @@ class Store:
                 continue
             self._add(report, result, on_chunks)
         if prune:
-            present = {f.stem for f in files}
+            present = {safe_doc_id(f.stem) for f in files}
             for doc_id in self.catalog.doc_ids():
                 if doc_id not in present:
                     self.vectors.delete(self.catalog.drop_report(doc_id))
@@ -234,6 +235,7 @@ class Store:
         return result
 
     def _add(self, report: Report, result: IngestResult, on_chunks: ChunkProgress | None) -> None:
+        report = replace(report, doc_id=safe_doc_id(report.doc_id))  # readers name it by the file
         existed = self.catalog.report_sha(report.doc_id) is not None
         self._store_report(report, result, on_chunks)
         (result.updated if existed else result.added).append(report.doc_id)

@@ -313,3 +313,17 @@ def test_download_folders_of_web_calls_are_swept(tmp_path: Path, monkeypatch: py
     os.utime(other, (1_000_000, 1_000_000))
     assert sweep_temp() == 1
     assert not old.exists() and fresh.exists() and other.exists()
+
+
+def test_a_file_name_with_a_newline_or_an_rtl_override_gives_a_safe_doc_id(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    odd = folder / "区工信局\n绩效\u202etxt.txt"
+    shutil.copy(ONE, odd)
+    store = Store(Settings(home=tmp_path / "home"))
+    result = store.ingest([folder])
+    (doc_id,) = result.added
+    assert "\n" not in doc_id and "\u202e" not in doc_id and doc_id.startswith("区工信局_绩效_txt-")
+    assert store.catalog.reports()[0]["path"] == str(odd)  # the name is kept for display
+    assert store.ingest([folder]).unchanged == [doc_id]  # the same id the next time
+    store.close()
