@@ -60,7 +60,7 @@ def doc_filter(doc_ids: tuple[str, ...] | list[str]) -> tuple[str, list[str]]:
 
 def damaged(path: Path, why: str) -> BudgetQAError:
     return BudgetQAError(
-        f"the catalog {path} is damaged ({why}); run `budgetqa ingest --rebuild PATH...` to read the reports again"
+        f"索引目录数据库 {path} 已损坏（{why}）；请运行 budgetqa ingest --rebuild 报告文件或文件夹 重新读入报告"
     )
 
 
@@ -71,22 +71,22 @@ class Catalog:
     def __init__(self, path: Path, write: bool = True) -> None:
         home = path.parent
         if home.exists() and not home.is_dir():
-            raise BadInputError(f"BUDGETQA_HOME={home} is a file, not a folder; set BUDGETQA_HOME to a folder")
+            raise BadInputError(f"BUDGETQA_HOME={home} 是一个文件而不是文件夹；请把 BUDGETQA_HOME 设为一个文件夹")
         if not write and not path.exists():
-            raise BadInputError(f"no index under {home}; run `budgetqa ingest` first")
+            raise BadInputError(f"{home} 中还没有索引；请先运行 budgetqa ingest 报告文件或文件夹 读入报告")
         if path.exists() and path.stat().st_size == 0:
-            raise damaged(path, "the file is empty")
+            raise damaged(path, "文件是空的")
         if write:
             try:
                 home.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise BadInputError(
-                    f"cannot create BUDGETQA_HOME={home} ({exc.strerror}); choose a folder you can write"
+                    f"无法创建 BUDGETQA_HOME={home}（{exc.strerror}）；请换一个有写权限的文件夹"
                 ) from None
         self.path = path
         self.writable = os.access(home, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
         if write and not self.writable:
-            raise BadInputError(f"BUDGETQA_HOME={home} is read-only; ingest into a folder you can write")
+            raise BadInputError(f"BUDGETQA_HOME={home} 只读；请读入到一个有写权限的文件夹")
         try:
             if self.writable:
                 self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
