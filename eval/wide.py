@@ -30,6 +30,7 @@ PLAIN_COLUMN = re.compile(r"^(金额|数额|合计|决算数|预算数|本年预
 NUMBERING = re.compile(
     r"^[\s　]*(?:[一二三四五六七八九十]+[、.．]|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|\d+[、.．])"
 )
+BODY_ENDS = ("局", "中心", "委员会", "办公室", "部", "院", "所", "站", "队", "学校", "政府")
 CLEAN_LABEL = re.compile(r"^[\u4e00-\u9fff（）()“”\"、]{3,24}$")
 
 
@@ -117,6 +118,8 @@ def cell_questions(facts: list[Fact], name: str, year: int, doc_id: str, per_rep
         p = _phrase(f)
         if p is None or len(by_phrase.get(p, ())) != 1 or f.table_id in seen_tables:
             continue
+        if p in name or name in p or p.endswith(BODY_ENDS):  # a unit's own row of a list of units, not an item
+            continue
         seen_tables.add(f.table_id)
         n += 1
         yield {
@@ -157,10 +160,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out")
     ap.add_argument("--shared", default=str(SHARED))
     ap.add_argument("--per-report", type=int, default=6)
+    ap.add_argument("--every", type=int, default=1, help="facts of every n-th report only (as eval.embed_probe)")
     a = ap.parse_args(argv)
     shared, out = Path(a.shared), Path(a.out)
     if a.what == "facts":
         rows = facts_gold(shared)
+        keep = set(sorted({r["doc"] for r in rows})[:: max(1, a.every)])
+        rows = [r for r in rows if r["doc"] in keep]
         _write_jsonl(rows, out)
     elif a.what == "cells":
         rows = generated_gold(a.per_report, shared)
