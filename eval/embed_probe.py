@@ -78,6 +78,25 @@ def probe(embedder_spec: str, chunks: dict[str, list[dict]], gold: list[dict], f
     }
 
 
+def reembed(home: Path, embedder_spec: str, doc_ids: list[str]) -> dict:
+    """The chunks of these reports, as an index holds them, embedded anew with another embedder into that
+    index's (a copy's) vector store; its snapshot then searches that embedder's vectors, so the real
+    pipeline (`budgetqa eval` with BUDGETQA_EMBEDDER set) runs with it. Reports left out have no vectors
+    of that embedder: score only questions of the reports given."""
+    from ingest.pipeline import Store
+
+    store = Store(Settings(home=home, embedder=embedder_spec), write=True)
+    t0 = time.perf_counter()
+    n = 0
+    for d in doc_ids:
+        chunks = store.catalog.doc_chunks(d)
+        store.embed_and_add(chunks)
+        n += len(chunks)
+    secs = time.perf_counter() - t0
+    store.refresh_dense(from_scratch=True)
+    return {"embedder": embedder_spec, "reports": len(doc_ids), "chunks": n, "chunks_per_s": round(n / secs, 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.embed_probe")
     ap.add_argument("--embedders", default="e5-small,use-m3")
@@ -86,11 +105,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", default="")
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--every", type=int, default=1, help="every n-th report only (a quicker sample)")
+    ap.add_argument("--reembed", default="", help="embed the sample's chunks of --home anew with this embedder")
     a = ap.parse_args(argv)
     shared = Path(a.shared)
     gold = facts_gold(shared)
     keep = set(sorted({g["doc"] for g in gold})[:: max(1, a.every)])
     gold = [g for g in gold if g["doc"] in keep]
+    if a.reembed:
+        print(json.dumps(reembed(Path(a.home), a.reembed, sorted(keep)), ensure_ascii=False))
+        return 0
     chunks = report_chunks({g["doc"] for g in gold}, Path(a.home), Path(a.cache) if a.cache else None)
     fam = families(shared)
     results = [probe(spec, chunks, gold, fam, a.k) for spec in a.embedders.split(",") if spec.strip()]
