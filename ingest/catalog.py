@@ -74,7 +74,9 @@ class Catalog:
             raise BadInputError(f"BUDGETQA_HOME={home} 是一个文件而不是文件夹；请把 BUDGETQA_HOME 设为一个文件夹")
         if not write and not path.exists():
             raise BadInputError(f"{home} 中还没有索引；请先运行 budgetqa ingest 报告文件或文件夹 读入报告")
-        if path.exists() and path.stat().st_size == 0:
+        # empty: its data is lost (a reader says so), or another ingest is creating it (a writer goes on:
+        # SQLite makes an empty file a database, and the writer lock orders the two ingests)
+        if not write and path.exists() and path.stat().st_size == 0:
             raise damaged(path, "文件是空的")
         if write:
             try:
