@@ -30,7 +30,9 @@ def _cluster_lines(chars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [sorted(ln["items"], key=lambda c: c["x0"]) for ln in _merge_shifted_digits(lines)]
 
 
-DIGITISH = re.compile(r"^[\d.,%％\-—–()（）A-Za-z\s]+$")
+# Figures and the punctuation set in the figures' font (Beijing, Tianjin: "，" "。" "“" and a private-use
+# decimal point "\U001001b0"); \d also takes full-width digits ("２０２５").
+DIGITISH = re.compile(r"^[\d.,%％\-—–()（）A-Za-z\s，。、：；:;“”‘’《》．\ue000-\uf8ff\U000f0000-\U0010ffff]+$")
 
 
 def _merge_shifted_digits(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -61,17 +63,45 @@ def _merge_shifted_digits(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _fits_in_gaps(chars: list[dict[str, Any]], others: list[dict[str, Any]]) -> bool:
-    """No character of `chars` overlaps one of `others` horizontally (they fill its gaps)."""
+    """`chars` fill the gaps of `others`: no character sits on one of theirs, and a run of them outside
+    their x-range touches its edge (a year opening an indented line: "2026" + "年预算的报告"). Figure
+    fonts give every glyph a full em box, so a box may lap half a glyph over the neighbour it precedes."""
     if not others:
         return False
     spans = [(c["x0"], c["x1"]) for c in others]
     lo, hi = min(a for a, _ in spans), max(b for _, b in spans)
     for c in chars:
-        if not (lo - 2 * (c["x1"] - c["x0"]) <= c["x0"] <= hi + 2 * (c["x1"] - c["x0"])):
-            return False
-        if any(c["x0"] < b - 0.5 and c["x1"] > a + 0.5 for a, b in spans):
+        width = max(c["x1"] - c["x0"], 0.1)
+        for a, b in spans:
+            if min(c["x1"], b) - max(c["x0"], a) > 0.5 * min(width, b - a) + 0.5:
+                return False
+    runs: list[list[dict[str, Any]]] = []
+    for c in sorted(chars, key=lambda c: c["x0"]):
+        if runs and c["x0"] - runs[-1][-1]["x1"] <= max(c["size"], 1):
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    for run in runs:
+        x0, x1, size = run[0]["x0"], max(c["x1"] for c in run), max(c["size"] for c in run)
+        if any(x0 + 0.5 < a < run[-1]["x0"] - 0.5 for a, _ in spans):
+            return False  # interleaved with the other line's characters: a second line of a cell, not a fill
+        # punctuation alone ends a sentence: it may follow a line, never open one
+        opens = any(c["text"].isdigit() for c in run)
+        if x0 > hi + size or (x1 < lo - size if opens else x1 < lo - 0.5):
             return False
     return True
+
+
+# Figures as the rest of the pipeline reads them: full-width digits and "％" in ASCII (NFKC), and a
+# private-use glyph between digits — the decimal point of 方正 (Founder) exports, "７６\U001001b0１％" —
+# as ".". Other characters stay as printed (quotes must match the source).
+FIGURE_WIDTH = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)}, "％": "%"})
+PRIVATE_POINT = re.compile(r"(?<=\d)[\ue000-\uf8ff\U000f0000-\U0010ffff](?=\d)")
+
+
+def figures_ascii(text: str) -> str:
+    """'７６\U001001b0１％' → '76.1%'."""
+    return PRIVATE_POINT.sub(".", text.translate(FIGURE_WIDTH))
 
 
 def _line_text(chars: list[dict[str, Any]]) -> str:
@@ -85,7 +115,7 @@ def _line_text(chars: list[dict[str, Any]]) -> str:
                 out.append(" ")
         out.append(ch["text"])
         prev = ch
-    return "".join(out).strip()
+    return figures_ascii("".join(out)).strip()
 
 
 def _in_box(ch: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
@@ -255,9 +285,7 @@ def pdf_lines(
         inner = exc.args[0] if exc.args else exc  # pdfplumber wraps pdfminer's exception
         if isinstance(inner, PDFPasswordIncorrect) or "encrypt" in type(inner).__name__.lower():
             raise DocumentError(str(path), "PDF 已加密；请去掉密码后再读入") from None
-        raise DocumentError(
-            str(path), "无法作为 PDF 读取：文件不完整或并非 PDF；请重新下载"
-        ) from None
+        raise DocumentError(str(path), "无法作为 PDF 读取：文件不完整或并非 PDF；请重新下载") from None
     pages: list[list[Line]] = []
     places: list[PageBox] = []
     scanned: list[int] = []  # pages with no text layer: read by OCR below
@@ -277,9 +305,7 @@ def pdf_lines(
         except DocumentError:
             raise
         except Exception as exc:
-            raise DocumentError(
-                str(path), f"PDF 已损坏或不完整（{type(exc).__name__}：{exc}）；请重新下载"
-            ) from None
+            raise DocumentError(str(path), f"PDF 已损坏或不完整（{type(exc).__name__}：{exc}）；请重新下载") from None
     if n_pages == 0:
         raise DocumentError(str(path), "PDF 没有页面；请重新下载")
     scan = ScanResult()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ingest.chunking import chunk_report
 from ingest.parse import parse_file
-from tests.conftest import realdata
+from ingest.pdf import figures_ascii, read_page
+from tests.conftest import REALDATA, realdata
 
 
 def test_digits_on_a_shifted_baseline_stay_in_the_sentence() -> None:
@@ -102,3 +105,42 @@ def test_digits_on_a_far_shifted_baseline_rejoin_their_line() -> None:
     # a line of figures of a table row of its own, below the text and overlapping it, stays apart
     table = _chars("收入安排", 0, 100) + _chars("2025", 0, 112)
     assert [_line_text(ln) for ln in _cluster_lines(table)] == ["收入安排", "2025"]
+
+
+WIDE_GOV = REALDATA.parent / "realdata-wide" / "gov"
+
+
+def _page_text(name: str, page_no: int) -> str:
+    """One real page read as the ingest reads it: its text lines joined (tables left out)."""
+    path = WIDE_GOV / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the real PDFs live in ../shared/realdata-wide and are never committed")
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        items, _ = read_page(pdf.pages[page_no - 1], page_no)
+    return "".join(ln.text for _, ln in items if ln.table is None)
+
+
+def test_figures_set_below_the_line_stay_in_their_sentence() -> None:
+    # Regression: digits and punctuation set in another font ~11 pt below the Chinese text formed
+    # lines of their own ("…亿元增长其中" / ", 860.0 , 5%"), and a year opening an indented line
+    # ("2026" + "年预算的报告") fell outside the line's x-range.
+    text = _page_text("beijing-2026-yusuan-baogao.pdf", 22)
+    assert "安排市政府固定资产投资860.0亿元,增长5%,其中:一般公共预算安排676.0亿元" in text
+    title = _page_text("beijing-2026-yusuan-baogao.pdf", 1)
+    assert title.startswith("关于北京市2025年预算执行情况和2026年预算的报告")
+
+
+def test_full_width_figures_with_a_private_use_point_read_as_ascii() -> None:
+    # Regression: "２０２５" opening an indented line landed mid-sentence ("外部压２０２５力加大"),
+    # and "７６\U001001b0１％" (a 方正 export's private-use decimal point) was not a number.
+    first = _page_text("tianjin-2026-yusuan-baogao.pdf", 1)
+    assert "2025年是天津大事要事难事集中交织的一年" in first
+    second = _page_text("tianjin-2026-yusuan-baogao.pdf", 2)
+    assert "全市一般公共预算收入突破2200亿元" in second
+    assert "税收收入占一般公共预算收入比重达76.1%," in second
+
+
+def test_figures_ascii() -> None:
+    assert figures_ascii("比重达７６\U001001b0１％，增长\ue010") == "比重达76.1%，增长\ue010"
