@@ -43,7 +43,7 @@ def _merge_shifted_digits(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for ln in sorted(lines, key=lambda x: x["top"]):
         text = "".join(c["text"] for c in ln["items"])
         host = None
-        if DIGITISH.match(text):
+        if DIGITISH.match(text) and not PAGE_NUMBER.match(text.strip()):
             for other in out[-2:]:
                 height = max(other["bottom"] - other["top"], 1)
                 touches = ln["top"] <= other["bottom"] + 0.35 * height and ln["bottom"] >= other["top"] - 0.35 * height
@@ -82,12 +82,13 @@ def _fits_in_gaps(chars: list[dict[str, Any]], others: list[dict[str, Any]]) -> 
         else:
             runs.append([c])
     for run in runs:
-        x0, x1, size = run[0]["x0"], max(c["x1"] for c in run), max(c["size"] for c in run)
+        x0, x1 = run[0]["x0"], max(c["x1"] for c in run)
+        size = max(max(c["size"], c["x1"] - c["x0"]) for c in run)
         if any(x0 + 0.5 < a < run[-1]["x0"] - 0.5 for a, _ in spans):
             return False  # interleaved with the other line's characters: a second line of a cell, not a fill
         # punctuation alone ends a sentence: it may follow a line, never open one
         opens = any(c["text"].isdigit() for c in run)
-        if x0 > hi + size or (x1 < lo - size if opens else x1 < lo - 0.5):
+        if x0 > hi + 2 * size or (x1 < lo - size if opens else x0 < lo):
             return False
     return True
 
