@@ -55,15 +55,15 @@ def test_ingest_ask_reingest_and_prune_through_a_chroma_server(chroma_url: str, 
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
     r = _cli(home, chroma_url, "ingest", str(corpus))
-    assert r.returncode == 0 and "5 new" in r.stdout, r.stderr
-    assert not (home / "chroma").exists() and not (home / "dense.pkl").exists()  # vectors live on the server
+    assert r.returncode == 0 and "新增 5 份" in r.stdout, r.stderr
+    assert not (home / "chroma").exists() and not (home / "dense.npz").exists()  # vectors live on the server
     r = _cli(home, chroma_url, "ask", ASK)
     assert r.returncode == 0 and "✓ 42,400万元" in r.stdout, r.stderr
     r = _cli(home, chroma_url, "ingest", str(corpus))
     assert r.returncode == 0 and "未变 5 份" in r.stdout and "0 段文字已向量化" in r.stdout, r.stdout
     (corpus / "qujiang-gongxinju-2021-jixiao.txt").unlink()
     r = _cli(home, chroma_url, "ingest", "--prune", str(corpus))
-    assert r.returncode == 0 and "1 removed" in r.stdout, r.stdout
+    assert r.returncode == 0 and "移除 1 份" in r.stdout, r.stdout
     from ingest.index import VectorStore
 
     server = VectorStore(home / "unused", "chunks-use-m3", chroma_url)
