@@ -190,6 +190,18 @@ NOT_COMPARABLE_TABLES = re.compile(r"基本支出|三公|项目支出|经济分�
 GENERIC_ROWS = re.compile(r"合计|总计|小计|结转|结余|^其中")
 
 
+AREA = re.compile(
+    r"^(?:20\d\d\s*年度?)?([\u4e00-\u9fff]{2,12}?(?:新区|[省市区县州旗盟]))(?=一般公共|政府性基金|国有资本|社会保险|本级|全)"
+)
+
+
+def area_of(title: str) -> str:
+    """The place a government's table is of ("2026年济南高新区政府性基金…" → 济南高新区): tables of two areas
+    count different money. A department's table names no place before its fund: ""."""
+    m = AREA.match(re.sub(r"\s+", "", title))
+    return m.group(1) if m else ""
+
+
 def cross_table_findings(facts: list[Fact]) -> list[Finding]:
     """The same 功能分类 item (a 支出 row) in two tables of one report that count the same money (all funds,
     财政拨款, or one fund), with different totals: 科学技术支出 in 收入支出决算总表 and in 支出决算表."""
@@ -209,9 +221,15 @@ def cross_table_findings(facts: list[Fact]) -> list[Finding]:
             continue  # 经济分类 rows, or a label on many rows of its table (one per 功能分类): not one item
         if NOT_COMPARABLE_TABLES.search(f.table_title) or ("收入" in f.table_title and "支出" not in f.table_title):
             continue
-        # 全区 and 本级 tables of a government's report count different money
-        level = "".join(re.findall(r"本级|全市|全省|全区|全县|全地区|全州|汇总", f.table_title))
-        groups.setdefault((fund_of(f.table_title) or "全部", level, label), {}).setdefault(f.table_id, f)
+        # 全区 and 本级 tables of a government's report count different money; 市级/省级 tables are the 本级's,
+        # and a budget 代编 (compiled for the whole area, lower levels included) is not the 本级's either
+        level = "".join(
+            "本级" if w.endswith("级") else w
+            for w in re.findall(r"本级|[省市县区]级|全市|全省|全区|全县|全地区|全州|汇总|代编", f.table_title)
+        )
+        groups.setdefault((fund_of(f.table_title) or "全部", level + area_of(f.table_title), label), {}).setdefault(
+            f.table_id, f
+        )
     for (_, _, label), by_table in groups.items():
         first, *others = by_table.values()
         for other in others:

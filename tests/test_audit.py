@@ -101,3 +101,22 @@ def test_same_item_in_two_tables_with_different_totals_is_found(tmp_path: Path) 
     cross = [f for f in _audit(tmp_path, text) if f.kind == "cross_table" and f.severity == "error"]
     assert cross and "科学技术支出" in cross[0].message and cross[0].expected == "3227.00万元", cross
     assert cross[0].found.startswith("3272.00万元")
+
+
+def test_tables_of_two_areas_or_levels_are_not_one_figure() -> None:
+    """Jinan's 2026 budget report (pp. 107, 125): the city's 政府性基金 table compiled for the whole area (代编)
+    and the 高新区's own table list 城乡社区支出 4900059 and 336742 万元 — two areas, not a contradiction."""
+    from decimal import Decimal
+
+    from ingest.model import Fact
+    from rag.audit_tables import area_of, cross_table_findings
+
+    def cell(table_id: str, title: str, value: str, page: int) -> Fact:
+        v = Decimal(value)
+        return Fact("jinan", table_id, title, "城乡社区支出", "", "预算数", v, "万元", v * 10000, page, f"城乡社区支出 {value}")
+
+    city = cell("t1", "2026年济南市政府性基金预算支出草案表（代编）", "4900059", 107)
+    zone = cell("t2", "2026年济南高新区政府性基金预算支出草案表", "336742", 125)
+    assert area_of(city.table_title) == "济南市" and area_of(zone.table_title) == "济南高新区"
+    assert area_of("收入支出决算总表") == ""  # a department's tables name no area: still compared
+    assert not cross_table_findings([city, zone])
