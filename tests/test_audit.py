@@ -113,7 +113,9 @@ def test_tables_of_two_areas_or_levels_are_not_one_figure() -> None:
 
     def cell(table_id: str, title: str, value: str, page: int) -> Fact:
         v = Decimal(value)
-        return Fact("jinan", table_id, title, "城乡社区支出", "", "预算数", v, "万元", v * 10000, page, f"城乡社区支出 {value}")
+        return Fact(
+            "jinan", table_id, title, "城乡社区支出", "", "预算数", v, "万元", v * 10000, page, f"城乡社区支出 {value}"
+        )
 
     city = cell("t1", "2026年济南市政府性基金预算支出草案表（代编）", "4900059", 107)
     zone = cell("t2", "2026年济南高新区政府性基金预算支出草案表", "336742", 125)
