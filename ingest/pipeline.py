@@ -140,7 +140,8 @@ class Store:
             if doc_id in seen:
                 result.errors.append(
                     DocumentError(
-                        str(f), f"报告编号「{doc_id}」已被 {seen[doc_id]} 使用（报告编号取自文件名）；请把其中一个文件改名"
+                        str(f),
+                        f"报告编号「{doc_id}」已被 {seen[doc_id]} 使用（报告编号取自文件名）；请把其中一个文件改名",
                     )
                 )
                 continue

@@ -290,7 +290,13 @@ def lines_to_events(lines: list[Line]) -> list[_Event]:
             events.append(_Event("heading", text, ln.page, level=level or 2))
             continue
         # a reader that knows its paragraphs (Word, web pages) marks each line whole: never a wrapped piece
-        if para and not _ends_sentence(para[-1]) and not level and not NOTE_LINE.match(text) and not ln.meta.get("whole"):
+        if (
+            para
+            and not _ends_sentence(para[-1])
+            and not level
+            and not NOTE_LINE.match(text)
+            and not ln.meta.get("whole")
+        ):
             para.append(_joiner(para[-1], text) + text)
             continue
         flush_para()

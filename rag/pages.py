@@ -205,7 +205,9 @@ class PageViewer:
         """The page as a PNG with the boxes drawn, cached by report content, page and boxes."""
         r = self._report(doc_id)
         if not r["pages"] or not 1 <= page <= r["pages"]:
-            raise BadInputError(f"{doc_id} 只有 {r['pages'] or 0} 页，没有第 {page} 页；请给出 1 到 {r['pages'] or 0} 之间的页码")
+            raise BadInputError(
+                f"{doc_id} 只有 {r['pages'] or 0} 页，没有第 {page} 页；请给出 1 到 {r['pages'] or 0} 之间的页码"
+            )
         folder = self._cache_dir()
         stem = f"{r['sha256'][:16]}-p{page}"
         plain = folder / f"{stem}.png"
