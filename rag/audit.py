@@ -16,7 +16,7 @@ from ingest.keys import LEVEL_MARK, norm, stage_only
 from ingest.model import Chunk
 from ingest.pipeline import Store
 from ingest.statements import Statement, derived_figures, statements
-from rag.audit_model import KIND_LABELS, SEVERITY_LABELS, Finding
+from rag.audit_model import KIND_LABELS, SEVERITY_LABELS, Finding, unique_findings
 from rag.audit_tables import (
     code_sum_findings,
     cross_table_findings,
@@ -309,7 +309,7 @@ def audit_report(store: Store, doc_id: str) -> AuditResult:
     run("year_ref", year is not None, "报告年度不详", lambda: year_findings(chunks, year, stage))
     run("placeholder", bool(chunks), "报告没有内容", lambda: placeholder_findings(chunks))
     order = {"error": 0, "warning": 1, "info": 2}
-    findings = _dedupe(_rate_of_a_wrong_amount(findings))
+    findings = unique_findings(_rate_of_a_wrong_amount(findings))
     findings.sort(key=lambda f: order.get(f.severity, 3))
     return AuditResult(doc_id, tuple(findings), tuple(ran), tuple(skipped))
 
@@ -333,18 +333,6 @@ def _rate_of_a_wrong_amount(findings: list[Finding]) -> list[Finding]:
             quote = quote.replace(a, wrong[(f.page, a)].expected, 1)
         redone = [d for d in derived_figures(quote) if f"{d.stated}%" == f.found]
         if not redone or redone[0].status == "mismatch":
-            out.append(f)
-    return out
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """A chunk's text may repeat in an overlapping chunk: one finding per (kind, found, quote)."""
-    seen: set[tuple[str, str, str]] = set()
-    out = []
-    for f in findings:
-        k = (f.kind, f.found, f.quote)
-        if k not in seen:
-            seen.add(k)
             out.append(f)
     return out
 

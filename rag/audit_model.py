@@ -46,3 +46,15 @@ KIND_LABELS = {
     "placeholder": "占位符",
 }
 SEVERITY_LABELS = {"error": "错误", "warning": "提示", "info": "提示"}
+
+
+def unique_findings(findings: list[Finding]) -> list[Finding]:
+    """One finding per (kind, found, quote): overlapping chunks repeat a sentence, and two checks may read it."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for f in findings:
+        k = (f.kind, f.found, f.quote)
+        if k not in seen:
+            seen.add(k)
+            out.append(f)
+    return out

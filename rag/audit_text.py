@@ -15,7 +15,7 @@ from decimal import Decimal
 from ingest.facts import UNIT_FACTOR
 from ingest.model import Chunk
 from ingest.statements import Derived, Figure, derived_figures, read_figures, sentence_spans
-from rag.audit_model import Finding
+from rag.audit_model import Finding, unique_findings
 
 MESSAGES = {
     "budget_change": "增减比例与两个年度的金额不符",
@@ -496,7 +496,7 @@ def year_findings(chunks: list[Chunk], year: int | None, stage: str) -> list[Fin
                             _around(text, m),
                         )
                     )
-    return _unique(out)
+    return unique_findings(out)
 
 
 def placeholder_findings(chunks: list[Chunk]) -> list[Finding]:
@@ -513,7 +513,7 @@ def placeholder_findings(chunks: list[Chunk]) -> list[Finding]:
                     _around(c.text, m),
                 )
             )
-    return _unique(out)
+    return unique_findings(out)
 
 
 def _plain(v: Decimal) -> str:
@@ -523,13 +523,3 @@ def _plain(v: Decimal) -> str:
 
 def _around(text: str, m: re.Match[str], width: int = 40) -> str:
     return re.sub(r"\s+", "", text[max(0, m.start() - width) : m.end() + width])
-
-
-def _unique(findings: list[Finding]) -> list[Finding]:
-    seen, out = set(), []
-    for f in findings:
-        k = (f.kind, f.found, f.quote)
-        if k not in seen:
-            seen.add(k)
-            out.append(f)
-    return out
