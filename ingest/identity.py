@@ -430,41 +430,40 @@ def most_named_place(text: str) -> tuple[str, int]:
 GOV_KINDS = ("政府预算报告", "政府决算报告")
 
 
+# Title words → kind, first match wins (audit and 绩效 before 预算/决算; a government's before a department's;
+# "决算/预算 … 报告/草案/关于" is a report to the 人大 only after every department form was tried).
+TITLE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("审计报告", r"审计工作报告|审计结果|审计报告"),
+        ("绩效自评", r"绩效"),
+        ("债务", r"债务"),
+        ("单位预算", r"单位(?:综合)?预算"),
+        ("单位决算", r"单位(?:综合)?决算"),
+        ("政府预算报告", r"政府预算|[市省县区]本级预算|全[市省县区]预算"),
+        ("政府决算报告", r"政府决算|[市省县区]本级决算|全[市省县区]决算"),
+        ("部门预算", r"部门(?:综合)?预算|预算(?:信息)?公开|综合预算"),
+        ("部门决算", r"部门(?:综合)?决算|决算(?:信息)?公开"),
+        ("附表", r"附表|报表|表(?:[（(].{1,8}[）)])?$|表格"),
+        ("政府决算报告", r"决算.*(?:报告|草案|关于)|(?:报告|草案|关于).*决算"),
+        ("政府预算报告", r"预算.*(?:报告|草案|关于|执行|调整)|(?:报告|草案|关于|执行|调整).*预算"),
+    )
+)
+
+
 def kind_in_title(title: str) -> str:
     """The finer kind a title says, or "" ("审计局…部门预算" is a 部门预算: the body's own words are cut
-    before looking)."""
+    before looking). A bare 预算/决算 is a department's only when the title names the body."""
     t = title
     body = title_body(t)
     if body:
         t = t.replace(body, "", 1)
-    if re.search(r"审计工作报告|审计结果|审计报告", t):
-        return "审计报告"
-    if re.search(r"绩效", t):
-        return "绩效自评"
-    if re.search(r"债务", t):
-        return "债务"
-    if re.search(r"单位(?:综合)?预算", t):
-        return "单位预算"
-    if re.search(r"单位(?:综合)?决算", t):
-        return "单位决算"
-    if re.search(r"政府预算|[市省县区]本级预算|全[市省县区]预算", t):  # a government's, not a department's
-        return "政府预算报告"
-    if re.search(r"政府决算|[市省县区]本级决算|全[市省县区]决算", t):
-        return "政府决算报告"
-    if re.search(r"部门(?:综合)?预算|预算(?:信息)?公开|综合预算", t):
-        return "部门预算"
-    if re.search(r"部门(?:综合)?决算|决算(?:信息)?公开", t):
-        return "部门决算"
-    if re.search(r"附表|报表|表(?:[（(].{1,8}[）)])?$|表格", t):
-        return "附表"
-    if re.search(r"决算", t) and re.search(r"报告|草案|关于", t):
-        return "政府决算报告"
-    if re.search(r"预算", t) and re.search(r"报告|草案|关于|执行|调整", t):
-        return "政府预算报告"
-    if re.search(r"决算", t):
-        return "部门决算" if body else ""
-    if re.search(r"预算", t):
-        return "部门预算" if body else ""
+    for kind, pattern in TITLE_KINDS:
+        if pattern.search(t):
+            return kind
+    for word, kind in (("决算", "部门决算"), ("预算", "部门预算")):
+        if word in t:
+            return kind if body else ""
     return ""
 
 
