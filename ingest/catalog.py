@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ingest.errors import BadInputError, BudgetQAError
-from ingest.identity import with_identity
+from ingest.identity_store import with_identity
 from ingest.lock import open_failure
 from ingest.model import Chunk, Report
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.identity import UNKNOWN, parse_corrections, read_identity, short_names, undouble
+from ingest.identity import UNKNOWN, read_identity, short_names, undouble
+from ingest.identity_store import parse_corrections
 from ingest.lines import Line
 from ingest.settings import Settings
 from tests.conftest import CORPUS, REALDATA, ingested_home, realdata

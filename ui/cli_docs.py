@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import BadInputError
-from ingest.identity import SURE, UNKNOWN, parse_corrections
+from ingest.identity import SURE, UNKNOWN
+from ingest.identity_store import parse_corrections
 from ingest.settings import Settings
 
 HELP = "列出已读入的报告（单位、地区、年度、类别、标题）；--set 更正"
