@@ -108,7 +108,9 @@ def print_answer(a: Answer, out=sys.stdout, streamed: bool = False) -> None:  # 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.pipeline import Store, tqdm_chunks, tqdm_progress
 
-    paths = [Path(p) for p in args.paths] or [DEFAULT_CORPUS]
+    from ingest.fetch import local_paths  # a URL is downloaded into the uploads folder first
+
+    paths = local_paths(args.paths, settings) or [DEFAULT_CORPUS]
     if args.rebuild:
         from ingest.pipeline import remove_index
 
@@ -435,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="命令")
     doc = {"action": "append", "metavar": "报告编号", "help": "只在这份报告中（报告编号见 budgetqa docs）；可重复"}
     s = sub.add_parser("ingest", **command("ingest"))
-    s.add_argument("paths", nargs="*", metavar="路径", help="报告文件或文件夹（默认：corpus/）")
+    s.add_argument("paths", nargs="*", metavar="路径", help="报告文件、文件夹或 http(s) 网址（默认：corpus/）")
     s.add_argument("--prune", action="store_true", help="从索引中删去原文件已不在的报告")
     s.add_argument(
         "--rebuild",
