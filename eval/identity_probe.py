@@ -97,8 +97,8 @@ def lines_of(path: Path, cache: Path) -> list[Line] | None:
     """The lines a reader gives for the file (cached by content hash); None for formats read only
     whole (their Report's identity is scored then)."""
     data = path.read_bytes()
-    key = cache / (hashlib.sha256(data).hexdigest()[:24] + ".pkl")
-    if key.exists():
+    key = _key(path, cache)
+    if key.exists() and not any(path.match(g) for g in REFRESH):
         return pickle.loads(key.read_bytes())
     suffix = path.suffix.lower()
     if suffix == ".pdf":
@@ -116,8 +116,23 @@ def lines_of(path: Path, cache: Path) -> list[Line] | None:
     return lines
 
 
+REFRESH: list[str] = []  # file name patterns read again whatever the cache holds (--refresh)
+
+
+def _key(path: Path, cache: Path) -> Path:
+    """The cache file of a file's lines: by its content, and for the quick formats also by their
+    reader's source (a changed reader reads them again; PDFs, slow to read, only with --refresh)."""
+    h = hashlib.sha256(path.read_bytes())
+    reader = Path(__file__).parent.parent / "ingest/readers" / f"{path.suffix.lower().lstrip('.')}.py"
+    if path.suffix.lower() in (".html", ".htm"):
+        reader = reader.with_name("html.py")
+    if path.suffix.lower() != ".pdf" and reader.exists():
+        h.update(reader.read_bytes())
+    return cache / (h.hexdigest()[:24] + ".pkl")
+
+
 def _cached(path: Path, cache: Path) -> bool:
-    return (cache / (hashlib.sha256(path.read_bytes()).hexdigest()[:24] + ".pkl")).exists()
+    return _key(path, cache).exists()
 
 
 def _reader_lines(path: Path) -> list[Line] | None:
@@ -173,7 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=Path("/tmp/bq-identity-cache"))
     ap.add_argument("--show", choices=("wrong", "all", "none"), default="wrong")
     ap.add_argument("--cached-only", action="store_true", help="score only files whose lines are cached")
+    ap.add_argument("--refresh", action="append", default=[], help="file name pattern to read again (repeatable)")
     args = ap.parse_args(argv)
+    REFRESH[:] = args.refresh
     fields = ("body", "years", "kind")
     per_folder: dict[str, Counter] = defaultdict(Counter)
     rule_stats: dict[tuple[str, str], Counter] = defaultdict(Counter)

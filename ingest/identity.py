@@ -363,7 +363,49 @@ def labelled_bodies(lines: list[Line]) -> Counter[str]:
                     r"[万亿千]?元", name
                 ):
                     names[name] += 1
+        if ln.table is not None:
+            for name in label_cells(ln.table.header + ln.table.rows[:3]):
+                names[name] += 1
     return names
+
+
+LABEL_CELL = re.compile(r"(?:预算|主管)?(?:部门|单位)(?:[（(](?:单位|部门)[）)])?名称|预算单位|主管部门|编制单位")
+
+
+def label_cells(rows: object) -> list[str]:
+    """Bodies a table gives as a label cell and the cell after it ("部门名称" | "首都绿化委员会办公室"):
+    the colon of "部门名称：…" is the cell border."""
+    out = []
+    for row in rows:  # type: ignore[attr-defined]
+        cells = [compact(c) for c in row if compact(c)]
+        for label, value in zip(cells, cells[1:], strict=False):
+            if (
+                LABEL_CELL.fullmatch(label)
+                and len(value) <= 40
+                and re.fullmatch(rf"[{CJK}（）()]{{3,40}}", value)
+                and re.search(BODY_END + r"(?:[（(][^）)]{1,6}[）)])?$", value)
+            ):
+                out.append(value)
+    return out
+
+
+def first_unit_after_total(lines: list[Line]) -> str:
+    """The unit a department's table lists first after its 合计 row (a 部门's tables list the department
+    itself, then its sub-units): the body of a table-only document that names several units."""
+    for ln in lines:
+        rows = ln.table.rows if ln.table is not None else []
+        for prev, row in zip(rows, rows[1:], strict=False):
+            if prev and compact(prev[0]) in ("合计", "总计") and row:
+                name = compact(row[0])
+                figures = any(re.fullmatch(r"-?[\d,]+(?:\.\d+)?", compact(c)) for c in row[1:])
+                if (
+                    figures
+                    and places_in(name)
+                    and re.fullmatch(rf"[{CJK}（）()]{{4,40}}", name)
+                    and re.search(BODY_END + "$", name)
+                ):
+                    return name
+    return ""
 
 
 def named_bodies(text: str) -> Counter[str]:
@@ -382,10 +424,11 @@ def named_bodies(text: str) -> Counter[str]:
     return names
 
 
-def place_signals(text: str, title: str) -> list[tuple[str, str, float]]:
+def place_signals(text: str, title: str, site: str = "") -> list[tuple[str, str, float]]:
     """(place, rule, weight) for the government a report is about: the title's own place strongest
-    ("关于哈尔滨市2025年…", "江苏省2023年…", a bare "关于平潭2015年…" completed by the full name the text
-    uses most), then the 人大 session line, "受X人民政府委托", the place its tables give a 本级."""
+    ("关于哈尔滨市2025年…", "江苏省2023年…", a bare "关于平潭2015年…" completed by the place of the portal
+    publishing it, else by the full name the text uses most), then the 人大 session line,
+    "受X人民政府委托", the place its tables give a 本级."""
     out: list[tuple[str, str, float]] = []
     head = text[:6000]
     lead = re.match(rf"^(?:20[0-4]\d\s*年度?)?([{CJK}]{{2,10}}?{PLACE_END})", title)
@@ -394,7 +437,9 @@ def place_signals(text: str, title: str) -> list[tuple[str, str, float]]:
     bare = re.search(rf"关于\s*(?:20[0-4]\d\s*年度?)?([{CJK}]{{2,4}}?)\s*(?:20[0-4]\d\s*年|财政|本级|全)", title)
     if bare and not re.search(PLACE_END + "$", bare.group(1)) and not re.match(r"^[全本市省县区]", bare.group(1)):
         full = Counter(m.group(0) for m in re.finditer(rf"{bare.group(1)}[{CJK}]{{0,6}}?{PLACE_END}", text))
-        if full:
+        if site.startswith(bare.group(1)):
+            out.append((site, "标题简称+网站名称", 0.96))
+        elif full:
             out.append((full.most_common(1)[0][0], "标题简称+正文全称", 0.93))
     for pat, rule, w in (
         (PLACE_REPORT, "标题·关于X年", 0.95),
@@ -524,6 +569,8 @@ def read_years(title: str, cover: str, text: str, stem: str, kind: str) -> tuple
         if len(found) > 1:
             return ((found[-1],) if found[-1] - found[0] > 1 else tuple(found)), f"{where}·年度", conf
         y = found[0]
+        if kind == "债务" and re.search(rf"截至\s*{y - 1}\s*年\s*(?:底|末|12月)", head):
+            return (y - 1, y), f"{where}·年度+开篇·上年末余额", conf - 0.1  # last year's balance, this year's plan
         if two and (pair := _pair(head, y)):
             return pair, f"{where}·年度+开篇·两个年度", conf - 0.05
         if kind == "政府预算报告" and TWO_PERIODS.search(src) and re.search(rf"{y}\s*年[^。]{{0,12}}执行", src):
@@ -573,7 +620,9 @@ def read_identity(lines: list[Line], text: str, stem: str = "") -> Identity:
     rules: dict[str, str] = {}
 
     kind = kind_in_title(title)
-    signals = place_signals(text, title)
+    # a web page's publisher (the portal's name, ingest/readers/html.py): the place it serves
+    site = "".join(places_in(next((str(ln.meta["publisher"]) for ln in lines[:3] if ln.meta.get("publisher")), "")))
+    signals = place_signals(text, title, site)
     session = any(r in ("人大会议行", "受X人民政府委托") for _, r, _ in signals)
     government = kind in GOV_KINDS or (session and kind not in ("部门预算", "部门决算", "单位预算", "单位决算"))
     if kind == "政府预算报告" and "报告" not in title and kind_in_text(lines, text, True)[0] in ("附表", "债务"):
@@ -599,6 +648,8 @@ def read_identity(lines: list[Line], text: str, stem: str = "") -> Identity:
         body, body_rule, body_conf = label, "部门/单位名称行", 0.9 if n_label >= 2 else 0.75
     elif tb:
         body, body_rule, body_conf = tb, "开篇标题行", 0.6
+    elif not government and (first := first_unit_after_total(lines)):
+        body, body_rule, body_conf = first, "表中合计后的第一家单位", 0.6
     elif named and not government and kind not in ("附表", "债务"):  # tables of many bodies name none
         top, n = named.most_common(1)[0]
         if n >= 3:
@@ -613,10 +664,15 @@ def read_identity(lines: list[Line], text: str, stem: str = "") -> Identity:
         if best:
             place, (w, n, place_rule) = max(best.items(), key=lambda kv: kv[1][:2])
             place_conf = min(0.95, w + 0.03 * (n - 1))
-        if place_level(place) == "乡镇" and len(places_in(place)) < 2:
-            place_conf = min(place_conf, 0.7)  # a town without its county is not one place: many share a name
+        if place == UNKNOWN and site:
+            place, place_rule, place_conf = site, "网站名称中的地名", 0.7
         if government and place != UNKNOWN:
             body, body_rule, body_conf = f"{place}人民政府", "政府的报告：地方+人民政府", min(place_conf, 0.7)
+        if place_level(place) == "乡镇" and len(places_in(place)) < 2:
+            if site and place_level(site) != "乡镇" and not place.startswith(site):
+                place, place_rule = site + place, place_rule + "+网站名称的上级地名"  # the portal's county
+            else:
+                place_conf = min(place_conf, 0.7)  # a town without its county is not one place: many share a name
     if place == UNKNOWN and body != UNKNOWN:
         ps = places_in(body)
         if ps:

@@ -174,6 +174,25 @@ def _title(root: Any) -> str:
     return ""
 
 
+# A portal's own name: "XX人民政府门户网站", "平潭综合实验区党工委管委会", "西安市财政局" (meta SiteName,
+# og:site_name, or the last part of <title> when it names an organ); a column name ("政府预算公开") is not.
+PUBLISHER_END = re.compile(r"(?:人民政府|政府|管委会|管理委员会|委员会|人大|局|厅|委|办)(?:门户网站|网站|网)?$")
+
+
+def publisher(root: Any) -> str:
+    """Who publishes the page (the site's name), or "": the identity reader takes its place as the
+    publisher's where the page itself names only a sub-place (a town of the county the portal serves)."""
+    for meta in root.iter("meta"):
+        key = (meta.get("name") or meta.get("property") or "").strip().lower()
+        if key in ("sitename", "og:site_name") and (name := squeeze(meta.get("content") or "")):
+            return name if PUBLISHER_END.search(name) else ""
+    title = root.find(".//title")
+    parts = re.split(r"\s*(?:[-_|｜—]+)\s*", squeeze(_text(title))) if title is not None else []
+    if len(parts) >= 2 and PUBLISHER_END.search(parts[-1]):
+        return parts[-1]
+    return ""
+
+
 def page_items(data: bytes, path: str) -> tuple[str, Iterator[tuple[str, Any]]]:
     import lxml.html
 
@@ -186,6 +205,8 @@ def page_items(data: bytes, path: str) -> tuple[str, Iterator[tuple[str, Any]]]:
     body = article_root(root)
     out: list[tuple[str, Any]] = []
     walk(body, out, [])
+    if site := publisher(root):
+        out.insert(0, ("publisher", site))
     return _title(root), iter(out)
 
 
@@ -193,7 +214,11 @@ def read(path: Path, on_page: Callable[[int, int], None] | None = None) -> Repor
     title, items = page_items(path.read_bytes(), str(path))
     lines: list[Line] = []
     n_tables = 0
+    site = ""
     for kind, item in items:
+        if kind == "publisher":
+            site = item
+            continue
         if kind == "text":
             lines.append(Line(item, 1, meta={"whole": True}))  # a block element is a whole paragraph
             continue
@@ -205,4 +230,6 @@ def read(path: Path, on_page: Callable[[int, int], None] | None = None) -> Repor
     opening = "".join(ln.text for ln in lines[:5])
     if title and re.sub(r"\s", "", title) not in re.sub(r"\s", "", opening):
         lines.insert(0, Line(title, 1, meta={"big": True, "whole": True}))  # the body may omit it
+    if site:  # the document model has no slot for it: the first line carries it to the identity reader
+        lines[0].meta["publisher"] = site
     return build_report(path, lines, source_format="html", pages=1, where=paragraph_locator("网页"))
