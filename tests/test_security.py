@@ -24,6 +24,7 @@ from ingest.snapshots import DenseSnapshot, SparseIndex
 ROOT = Path(__file__).resolve().parent.parent
 ONE = ROOT / "corpus" / "qujiang-gongxinju-2021-jixiao.txt"
 OTHER = ROOT / "corpus" / "beiguan-gongxinju-2024-juesuan.txt"
+QUESTION = "曲江区工信局2021年部门预算收入是多少？"  # answered from ONE
 
 
 def _cli(home: Path, *args: str, env: dict[str, str] | None = None, stdin: str = "") -> subprocess.CompletedProcess:
@@ -88,6 +89,75 @@ def test_a_crafted_pdf_fails_in_one_line_naming_the_cap(tmp_path: Path, kind: st
     lines = _failed_lines(r)
     assert r.returncode == 1 and len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
     assert "BUDGETQA_MAX_READ_MB" in lines[0] and "上限" in lines[0] and "第 1 页" in lines[0], lines[0]
+
+
+def _upload_through_the_app(url: str, name: str, data: bytes) -> list[list[str]]:
+    """The upload tab's own call, as the browser makes it: the file posted to Gradio's upload route, then
+    the 加入索引 handler run through the queue; its result rows (文件, 结果, 说明)."""
+    import json
+
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=300) as c:
+        (path,) = c.post("/gradio_api/upload", files={"files": (name, data, "application/pdf")}).json()
+        dep = next(d for d in c.get("/config").json()["dependencies"] if d.get("api_name") == "do_upload")
+        session = f"crafted-{os.getpid()}-{name}"
+        file = {"path": path, "orig_name": name, "meta": {"_type": "gradio.FileData"}}
+        body = {"data": [[file]], "fn_index": dep["id"], "trigger_id": dep["targets"][0][0], "session_hash": session}
+        assert c.post("/gradio_api/queue/join", json=body).status_code == 200
+        with c.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}) as events:
+            for line in events.iter_lines():
+                msg = json.loads(line[5:]) if line.startswith("data:") else {}
+                if msg.get("msg") == "process_completed":
+                    assert msg.get("success"), msg
+                    return msg["output"]["data"][0]["data"]
+    raise AssertionError("the upload never completed")
+
+
+def test_crafted_pdfs_uploaded_to_the_web_app_fail_in_one_line_while_it_answers(tmp_path: Path) -> None:
+    import json
+    import threading
+
+    from conftest import free_port, wait_for_port
+    from gradio_client import Client
+
+    home = tmp_path / "home"
+    assert _cli(home, "ingest", str(ONE)).returncode == 0
+    port = free_port()
+    caps = {"BUDGETQA_MAX_READ_MB": "400", "BUDGETQA_MAX_READ_SECONDS": "60", "GRADIO_ANALYTICS_ENABLED": "False"}
+    env = {**os.environ, "BUDGETQA_HOME": str(home), **caps}
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ui.cli", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_port(proc, port, "budgetqa serve")
+        client = Client(url, verbose=False)
+        for name, data in (("one-line-text.pdf", one_line_text_pdf(5 << 20)), ("drawing-bomb.pdf", drawing_bomb_pdf())):
+            rows: list[list[str]] = []
+            upload = threading.Thread(
+                target=lambda n=name, d=data, r=rows: r.extend(_upload_through_the_app(url, n, d))
+            )
+            upload.start()
+            answers = []
+            while upload.is_alive() or not answers:  # ask while the crafted file is being read
+                answers.append(json.loads(client.predict(QUESTION, api_name="/ask")))
+            upload.join()
+            assert all(a["answer"].strip() and not a["abstained"] and a["citations"] for a in answers), answers
+            ((file, verdict, why),) = rows
+            assert file == name and verdict == "失败" and "\n" not in why, rows
+            assert "上限" in why and "BUDGETQA_MAX_READ_MB" in why and "Traceback" not in why, why
+            assert proc.poll() is None  # the server is still up
+        hwm_kb = int(
+            next(ln for ln in Path(f"/proc/{proc.pid}/status").read_text().splitlines() if "VmHWM" in ln).split()[1]
+        )
+        assert hwm_kb < 3 << 20, f"the server itself grew to {hwm_kb >> 10} MB"  # reading runs in a capped worker
+        assert not list((home / "uploads").glob("*.pdf"))  # a failed file is not kept
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
 
 
 def test_memory_over_the_cap_is_one_line_naming_the_setting(tmp_path: Path) -> None:
