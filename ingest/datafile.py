@@ -242,15 +242,20 @@ def whole_zip(path: Path) -> bool:
 
 
 def trim_cache(folder: Path, max_bytes: int, keep_seconds: float = 60.0) -> int:
-    """Keep a cache folder (rendered pages) under max_bytes: the least recently used files go first (by
-    access or change time, whichever is later); a file younger than keep_seconds stays (it may be
-    about to be served). Returns the bytes freed."""
+    """Keep a cache folder (rendered pages, Gradio's uploads) under max_bytes: the least recently used
+    files go first (by access or change time, whichever is later), in subfolders too (a subfolder left
+    empty goes with them); a file younger than keep_seconds stays (it may be about to be served).
+    Returns the bytes freed."""
+    entries = []
     try:
-        entries = [
-            (max(st.st_atime, st.st_mtime), st.st_size, e.path)
-            for e in os.scandir(folder)
-            if e.is_file() and (st := e.stat())
-        ]
+        for dirpath, _dirs, files in os.walk(folder):
+            for name in files:
+                try:
+                    st = os.lstat(os.path.join(dirpath, name))
+                except OSError:
+                    continue
+                if stat.S_ISREG(st.st_mode):
+                    entries.append((max(st.st_atime, st.st_mtime), st.st_size, os.path.join(dirpath, name)))
     except OSError:
         return 0
     total = sum(size for _, size, _ in entries)
@@ -262,7 +267,13 @@ def trim_cache(folder: Path, max_bytes: int, keep_seconds: float = 60.0) -> int:
             os.unlink(path)
             freed += size
         except OSError:
-            pass
+            continue
+        parent = os.path.dirname(path)
+        if os.path.realpath(parent) != os.path.realpath(folder):
+            try:
+                os.rmdir(parent)  # only when empty
+            except OSError:
+                pass
     return freed
 
 

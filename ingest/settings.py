@@ -33,6 +33,7 @@ class Settings:
     max_read_seconds: int = 600  # time to read one file (BUDGETQA_MAX_READ_SECONDS)
     lock_wait: int = 120  # seconds an ingest waits for another one to finish (BUDGETQA_LOCK_WAIT)
     pages_cache_mb: int = 200  # rendered page images kept under pages/ (BUDGETQA_PAGES_CACHE_MB)
+    upload_cache_mb: int = 500  # the web app's copies of uploads and downloads (BUDGETQA_UPLOAD_CACHE_MB)
     allowed_hosts: str = ""  # more names `serve` answers to, comma-separated (BUDGETQA_ALLOWED_HOSTS)
     auth: str = ""  # web app users: "user:password,user2:password2" (BUDGETQA_AUTH)
 
@@ -116,6 +117,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_read_seconds=_int(env, "BUDGETQA_MAX_READ_SECONDS", 600),
         lock_wait=_int(env, "BUDGETQA_LOCK_WAIT", 120),
         pages_cache_mb=_int(env, "BUDGETQA_PAGES_CACHE_MB", 200),
+        upload_cache_mb=_int(env, "BUDGETQA_UPLOAD_CACHE_MB", 500),
         allowed_hosts=g("ALLOWED_HOSTS"),
         auth=g("AUTH"),
     )

@@ -91,7 +91,7 @@ def test_a_crafted_pdf_fails_in_one_line_naming_the_cap(tmp_path: Path, kind: st
     assert "BUDGETQA_MAX_READ_MB" in lines[0] and "上限" in lines[0] and "第 1 页" in lines[0], lines[0]
 
 
-def _upload_through_the_app(url: str, name: str, data: bytes) -> list[list[str]]:
+def _upload_through_the_app(url: str, name: str, data: bytes, uploaded: list[Path]) -> list[list[str]]:
     """The upload tab's own call, as the browser makes it: the file posted to Gradio's upload route, then
     the 加入索引 handler run through the queue; its result rows (文件, 结果, 说明)."""
     import json
@@ -100,6 +100,7 @@ def _upload_through_the_app(url: str, name: str, data: bytes) -> list[list[str]]
 
     with httpx.Client(base_url=url, timeout=300) as c:
         (path,) = c.post("/gradio_api/upload", files={"files": (name, data, "application/pdf")}).json()
+        uploaded.append(Path(path))
         dep = next(d for d in c.get("/config").json()["dependencies"] if d.get("api_name") == "do_upload")
         session = f"crafted-{os.getpid()}-{name}"
         file = {"path": path, "orig_name": name, "meta": {"_type": "gradio.FileData"}}
@@ -125,7 +126,7 @@ def test_crafted_pdfs_uploaded_to_the_web_app_fail_in_one_line_while_it_answers(
     assert _cli(home, "ingest", str(ONE)).returncode == 0
     port = free_port()
     caps = {"BUDGETQA_MAX_READ_MB": "400", "BUDGETQA_MAX_READ_SECONDS": "60", "GRADIO_ANALYTICS_ENABLED": "False"}
-    env = {**os.environ, "BUDGETQA_HOME": str(home), **caps}
+    env = {k: v for k, v in os.environ.items() if k != "GRADIO_TEMP_DIR"} | {"BUDGETQA_HOME": str(home), **caps}
     log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "ui.cli", "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
@@ -134,10 +135,11 @@ def test_crafted_pdfs_uploaded_to_the_web_app_fail_in_one_line_while_it_answers(
     try:
         wait_for_port(proc, port, "budgetqa serve")
         client = Client(url, verbose=False)
+        uploaded: list[Path] = []
         for name, data in (("one-line-text.pdf", one_line_text_pdf(5 << 20)), ("drawing-bomb.pdf", drawing_bomb_pdf())):
             rows: list[list[str]] = []
             upload = threading.Thread(
-                target=lambda n=name, d=data, r=rows: r.extend(_upload_through_the_app(url, n, d))
+                target=lambda n=name, d=data, r=rows: r.extend(_upload_through_the_app(url, n, d, uploaded))
             )
             upload.start()
             answers = []
@@ -154,6 +156,7 @@ def test_crafted_pdfs_uploaded_to_the_web_app_fail_in_one_line_while_it_answers(
         )
         assert hwm_kb < 3 << 20, f"the server itself grew to {hwm_kb >> 10} MB"  # reading runs in a capped worker
         assert not list((home / "uploads").glob("*.pdf"))  # a failed file is not kept
+        assert all(p.is_relative_to(home / "web-cache") for p in uploaded), uploaded  # Gradio's cache is ours
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -367,6 +370,30 @@ def test_the_pages_cache_stays_under_its_size_least_recently_used_first(tmp_path
     trim_cache(tmp_path, 450_000)
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == ["just-rendered.png", "p7.png", "p8.png", "p9.png"], left
+
+
+def test_gradio_upload_cache_is_under_the_home_and_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ui.upload_cache as cache
+
+    monkeypatch.delenv("GRADIO_TEMP_DIR", raising=False)
+    monkeypatch.setattr(cache, "_sweeper", object())  # no background thread here: the sweep is called below
+    settings = Settings(home=tmp_path / "home", upload_cache_mb=1)
+    folder = cache.bound_upload_cache(settings)
+    assert folder == settings.home / "web-cache" and os.environ["GRADIO_TEMP_DIR"] == str(folder)
+    for i in range(8):  # Gradio keeps each file in a folder named by its hash: eight old 300 KB uploads
+        sub = folder / f"{i:064x}"
+        sub.mkdir()
+        (sub / f"report{i}.pdf").write_bytes(b"%PDF" * 75_000)
+        os.utime(sub / f"report{i}.pdf", (1_000_000 + i, 1_000_000 + i))
+    fresh = folder / ("f" * 64)
+    fresh.mkdir()
+    (fresh / "just-uploaded.pdf").write_bytes(b"%PDF" * 75_000)  # its handler may still be queued
+    assert cache.sweep_upload_cache(folder, settings) == 6 * 300_000
+    left = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.pdf"))
+    assert left == [f"{6:064x}/report6.pdf", f"{7:064x}/report7.pdf", f"{'f' * 64}/just-uploaded.pdf"], left
+    assert sorted(p.name for p in folder.iterdir()) == [f"{6:064x}", f"{7:064x}", "f" * 64]  # no empty folder left
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "operator"))  # the operator's own choice is kept
+    assert cache.upload_cache_dir(settings) == tmp_path / "operator"
 
 
 def test_download_folders_of_web_calls_are_swept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

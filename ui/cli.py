@@ -106,9 +106,8 @@ def print_answer(a: Answer, out=sys.stdout, streamed: bool = False) -> None:  # 
 
 # --- commands ------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.pipeline import Store, tqdm_chunks, tqdm_progress
-
     from ingest.fetch import local_paths  # a URL is downloaded into the uploads folder first
+    from ingest.pipeline import Store, tqdm_chunks, tqdm_progress
 
     paths = local_paths(args.paths, settings) or [DEFAULT_CORPUS]
     if args.rebuild:
@@ -383,6 +382,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from an offline machine
+    from ui.upload_cache import bound_upload_cache
+
+    bound_upload_cache(settings)  # Gradio's upload cache (GRADIO_TEMP_DIR) ours and bounded, before Gradio loads
     from ui.web import serve
 
     if not 0 < args.port < 65536:
