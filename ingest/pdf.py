@@ -223,6 +223,52 @@ def _merge_continued(lines: list[Line]) -> list[Line]:
     return out
 
 
+# The hanzi any page of Chinese prose or tables is full of: a text layer whose "Chinese" holds few of
+# them is a font's broken Unicode map (rare or random characters), not the words printed.
+COMMON_HANZI = set(
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严预算"
+)
+JUNK_SYMBOL = set("!\"#$&'*;<=>?@[\\]^_`{|}~")
+
+
+def page_stats(chars: list[str]) -> dict[str, float]:
+    """Counts of a page's non-space characters (a "(cid:N)" glyph counts as one): how many, the share
+    that is CJK, the share of that CJK which is common hanzi, Chinese sentence punctuation, junk
+    (unmapped glyphs, private-use, Latin-1 symbols, ASCII symbols a report does not print)."""
+    n = len(chars)
+    if not n:
+        return {}
+    cjk = [c for c in chars if len(c) == 1 and 0x4E00 <= ord(c) <= 0x9FFF]
+    junk = sum(
+        1
+        for c in chars
+        if c.startswith("(cid:")
+        or c in JUNK_SYMBOL
+        or (len(c) == 1 and (0xE000 <= ord(c) <= 0xF8FF or 0x80 <= ord(c) <= 0x24F and c not in "·×÷"))
+    )
+    return {
+        "n": n,
+        "cjk_share": len(cjk) / n,
+        "common": sum(c in COMMON_HANZI for c in cjk) / len(cjk) if cjk else 0.0,
+        "punct": sum(c in "，。、；：" for c in chars),
+        "junk_share": junk / n,
+    }
+
+
+def junk_text_layer(chars: list[str]) -> bool:
+    """A page whose text layer does not spell what is printed — a font with a broken Unicode map:
+    Chinese punctuation or symbol junk with (almost) no Chinese characters ("!"#$%&’()*+,，-./" for a
+    heading; as many as prose has, not a 、 or two in a table of figures), or Chinese characters of
+    which few are the common ones. Read by OCR like a scan."""
+    s = page_stats(chars)
+    if not s or s["n"] < 80:
+        return False
+    prose = s["punct"] >= 3 and s["punct"] >= 0.02 * s["n"]  # a dense table has a 、 or two, prose many
+    if s["cjk_share"] < 0.1 and ((prose and s["junk_share"] >= 0.1) or s["junk_share"] >= 0.3):
+        return True
+    return s["cjk_share"] >= 0.3 and s["n"] * s["cjk_share"] >= 100 and s["common"] < 0.2
+
+
 @dataclass
 class ScanResult:
     """What OCR made of a PDF's scanned pages."""
@@ -289,12 +335,12 @@ def pdf_lines(
         raise DocumentError(str(path), "无法作为 PDF 读取：文件不完整或并非 PDF；请重新下载") from None
     pages: list[list[Line]] = []
     places: list[PageBox] = []
-    scanned: list[int] = []  # pages with no text layer: read by OCR below
+    scanned: list[int] = []  # pages with no text layer, or one that is junk: read by OCR below
     with pdf:
         try:
             n_pages = len(pdf.pages)
             for i, page in enumerate(pdf.pages, start=1):
-                if page_needs_ocr(page):
+                if page_needs_ocr(page) or junk_text_layer([c["text"] for c in page.chars if c["text"].strip()]):
                     scanned.append(i)
                     pages.append([])
                     continue

@@ -224,3 +224,61 @@ def test_a_question_year_matches_either_year_of_a_government_report() -> None:
     assert report_years({"doc_id": "harbin-2026", "year": 2026, "years": [2025, 2026]}) == {2025, 2026}
     assert report_years({"doc_id": "harbin-2021", "year": 2021, "years": [2021, 2022]}) & {2025} == set()
     assert report_years({"doc_id": "old", "year": 2024}) == {2024}
+
+
+# --- traps of the wide corpus (issue 22, stop 22): small real pieces under tests/data/identity ---------
+DATA = Path(__file__).parent / "data" / "identity"
+
+
+def table_lines(name: str) -> tuple[list[Line], str]:
+    """A table as the PDF reader read it from a real page (kept as JSON: the PDF's fonts are large)."""
+    from ingest.chunking import render_table
+    from ingest.model import TableData
+    from ingest.structure import events_to_blocks, lines_to_events
+
+    d = json.loads((DATA / name).read_text(encoding="utf-8"))
+    table = TableData(d["title"], "万元", tuple(map(tuple, d["header"])), tuple(map(tuple, d["rows"])))
+    lines = [Line("", 1, table=table)]
+    return lines, events_to_blocks(lines_to_events(lines), render_table)[0]
+
+
+def test_a_town_report_on_a_portal_takes_the_portals_county() -> None:
+    """潭城镇's report on the 平潭综合实验区 portal: the page names only the town; the portal's name
+    (meta SiteName "平潭综合实验区党工委管委会") says which 潭城镇."""
+    from ingest.readers import read_report
+
+    ident = read_report(DATA / "pingtan-tanchengzhen-2019-head.html").identity
+    assert ident.place == "平潭综合实验区潭城镇"
+    assert ident.body == "潭城镇人民政府" and ident.years == (2018, 2019)
+
+
+def test_a_bare_title_place_is_the_portals_place_not_the_session_lines() -> None:
+    """ "关于平潭2017年财政预算调整方案的报告": the 人大 line says 平潭县, the portal 平潭综合实验区 — the
+    place the title abbreviates is the portal's."""
+    from ingest.readers import read_report
+
+    ident = read_report(DATA / "pingtan-2017-yusuan-tiaozheng-head.html").identity
+    assert ident.place == "平潭综合实验区" and ident.rules["place"] == "标题简称+网站名称"
+
+
+def test_a_debt_report_covers_the_year_of_the_balance_it_reports() -> None:
+    """ "2024年平潭综合实验区地方政府债务情况" reports 截至2023年底's balance and 2024's repayments."""
+    from ingest.readers import read_report
+
+    ident = read_report(DATA / "pingtan-2024-zhaiwu-gongkai.html").identity
+    assert ident.years == (2023, 2024) and ident.kind == "债务"
+
+
+def test_a_tables_label_cell_names_the_body() -> None:
+    """首都绿化委员会办公室's 报表 have no cover: its 预算13表 gives "部门名称" and the name in two cells."""
+    lines, text = table_lines("shoudulvhuawei-2026-baobiao-p24-table.json")
+    ident = read_identity(lines, text, "beijing-shoudulvhuawei-2026-bumen-yusuan-baobiao")
+    assert ident.body == "首都绿化委员会办公室"
+
+
+def test_the_first_unit_after_the_total_is_the_department_not_its_busiest_sub_unit() -> None:
+    """广州市政务服务和数据管理局's 项目绩效目标表: its sub-unit's projects name the sub-unit most; the
+    table lists the bureau first after 合计. Not sure enough to be shown without a doubt."""
+    lines, text = table_lines("guangzhou-zhengshuju-2026-jixiao-mubiao-table.json")
+    ident = read_identity(lines, text, "guangdong-guangzhou-zhengshuju-2026-xiangmu-jixiao-mubiao")
+    assert ident.body == "广州市政务服务和数据管理局" and not ident.sure("body")

@@ -144,3 +144,45 @@ def test_full_width_figures_with_a_private_use_point_read_as_ascii() -> None:
 
 def test_figures_ascii() -> None:
     assert figures_ascii("比重达７６\U001001b0１％，增长\ue010") == "比重达76.1%，增长\ue010"
+
+
+def test_a_junk_text_layer_is_read_by_ocr() -> None:
+    """淮安市's budget report (page 1, cut from ../shared/realdata-wide): its fonts' broken Unicode map gives
+    '!"#$%&’()*+,-' for the title; the page is read by OCR, and its identity with it."""
+    from pathlib import Path
+
+    import pdfplumber
+
+    from ingest.chunking import render_table
+    from ingest.identity import read_identity
+    from ingest.ocr import ocr_missing
+    from ingest.pdf import junk_text_layer, pdf_lines
+    from ingest.structure import events_to_blocks, lines_to_events
+
+    path = Path(__file__).parent / "data" / "identity" / "huaian-2026-yusuan-baogao-p1.pdf"
+    with pdfplumber.open(path) as pdf:
+        assert junk_text_layer([c["text"] for c in pdf.pages[0].chars if c["text"].strip()])
+    if ocr_missing():
+        pytest.skip("the OCR extra (rapidocr) is not installed")
+    lines, _, _, scan = pdf_lines(path)
+    assert scan.read == (1,)
+    text = events_to_blocks(lines_to_events(lines), render_table)[0]
+    assert "335.3亿元" in text
+    ident = read_identity(lines, text, path.stem)
+    assert ident.place == "淮安市" and ident.years == (2025, 2026) and ident.kind == "政府预算报告"
+
+
+def test_clean_text_layers_are_not_junk() -> None:
+    """Prose pages and a dense table of figures with a 、 or two (东莞's 转移支付 by town) keep their text."""
+    import pdfplumber
+
+    from ingest.pdf import junk_text_layer
+
+    with pdfplumber.open(realdata("putuo-caizhengju-2024-juesuan.pdf")) as pdf:
+        for page in pdf.pages[:8]:
+            assert not junk_text_layer([c["text"] for c in page.chars if c["text"].strip()])
+    dense = REALDATA.parent / "realdata-wide" / "gov" / "guangdong-dongguan-2026-yusuan-baogao.pdf"
+    if dense.exists():
+        with pdfplumber.open(dense) as pdf:
+            chars = [c["text"] for c in pdf.pages[58].chars if c["text"].strip()]
+        assert len(chars) > 1000 and not junk_text_layer(chars)

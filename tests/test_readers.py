@@ -304,3 +304,19 @@ def test_catalog_stores_locator_and_source_format(tmp_path: Path) -> None:
     assert [c.locator for c in stored] == [c.locator for c in chunks] and stored[0].locator
     assert cat.reports()[0]["source_format"] == "xlsx"
     cat.close()
+
+
+def test_html_publisher_rides_on_the_first_line() -> None:
+    """The portal's name (meta SiteName; else the <title>'s last part when it names an organ) is kept
+    for the identity reader; a column name ("政府预算公开") is not a publisher."""
+    from ingest.readers.html import page_items
+
+    page = Path(__file__).parent / "data" / "identity" / "pingtan-tanchengzhen-2019-head.html"
+    _, items = page_items(page.read_bytes(), str(page))
+    assert next(items) == ("publisher", "平潭综合实验区党工委管委会")
+    report = read_report(page)
+    assert report.identity is not None and report.identity.place == "平潭综合实验区潭城镇"
+    assert "平潭综合实验区党工委管委会" not in report.text  # metadata, not the article's text
+    title_only = wide("gov/henan-zhumadian-2019-yusuan-baogao.html")  # no SiteName: "…的报告-驻马店人大"
+    _, items = page_items(title_only.read_bytes(), str(title_only))
+    assert next(items) == ("publisher", "驻马店人大")
