@@ -369,7 +369,8 @@ def labelled_bodies(lines: list[Line]) -> Counter[str]:
     return names
 
 
-LABEL_CELL = re.compile(r"(?:预算|主管)?(?:部门|单位)(?:[（(](?:单位|部门)[）)])?名称|预算单位|主管部门|编制单位")
+# not 主管部门: a 单位's tables name its parent department there (福州市生态环境局 over 仓山生态环境局)
+LABEL_CELL = re.compile(r"(?:预算)?(?:部门|单位)(?:[（(](?:单位|部门)[）)])?名称|预算单位|编制单位")
 
 
 def label_cells(rows: object) -> list[str]:
