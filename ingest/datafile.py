@@ -229,6 +229,29 @@ def cached_tokenizer(cls: type, model: Path, cache_dir: Path | None, classes: Cl
     return tok
 
 
+OLD_PICKLES = ("bm25.pkl", "dense.pkl")  # what versions before FORMAT 2 kept in the home, read with pickle
+
+
+def old_pickles(home: Path) -> list[Path]:
+    """Files an older version left in the home in pickle format (bm25.pkl, dense.pkl, cache/*.pkl). They
+    are never read: a pickle can run code when loaded. Their data lives on in the .npz files."""
+    found = [home / name for name in OLD_PICKLES if (home / name).is_file()]
+    cache = home / "cache"
+    return found + (sorted(cache.glob("*.pkl")) if cache.is_dir() else [])
+
+
+def remove_old_pickles(home: Path) -> list[str]:
+    """Delete the old pickle files of a home (a writer does, on taking the writer lock); their names."""
+    removed = []
+    for path in old_pickles(home):
+        try:
+            path.unlink()
+            removed.append(path.name)
+        except OSError:
+            pass  # a read-only home: they stay, unread
+    return removed
+
+
 def whole_zip(path: Path) -> bool:
     """An .npz (a zip) whose directory reads and whose members' sizes add up to the file: a truncated
     file is not whole (its directory, at the end, is gone). Cheap: nothing is decompressed."""

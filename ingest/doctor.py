@@ -11,6 +11,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.datafile import old_pickles
 from ingest.errors import BudgetQAError
 from ingest.lock import writing
 from ingest.parse import sha256_file
@@ -42,6 +43,14 @@ def _examine(store: Store, repair: bool) -> list[Check]:
     chunk_ids = catalog.all_chunk_ids()
     out.append(Check("报告", True, f"{len(reports)} 份报告，{len(chunk_ids)} 段文字"))
     out.append(embedder_cache(settings.home / "cache", repair))
+    old = [p.name for p in old_pickles(settings.home) if p.parent == settings.home]  # repair's lock removed them
+    out.append(
+        Check(
+            "旧版本文件",
+            not old,
+            f"{'、'.join(old)}：旧版本的 pickle 文件，从不读取；下次导入或 doctor --repair 时删除" if old else "无",
+        )
+    )
 
     store_check = vector_store(store, repair)
     out.append(store_check)

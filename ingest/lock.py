@@ -5,6 +5,8 @@ An ingest (and `doctor --repair`, `ingest --rebuild`) holds an exclusive lock on
 BUDGETQA_LOCK_WAIT seconds, then says which process holds it. Readers take no lock: they read the
 catalog, which SQLite keeps consistent, and look at the lock only to know whether an ingest is running.
 
+Taking the lock also removes the pickle files an older version left (bm25.pkl, dense.pkl): never read.
+
 A failed write is told apart by its cause: a full disk, a home that can't be written, another writer, or
 a damaged catalog (only when SQLite's own integrity check says so) — each with its own line and fix.
 """
@@ -23,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+from ingest.datafile import remove_old_pickles
 from ingest.errors import BudgetQAError
 
 LOCK_NAME = "ingest.lock"
@@ -100,6 +103,7 @@ def write_lock(home: Path, wait: float = 120.0) -> Iterator[None]:
             except OSError:
                 pass
             _held[key] = (fd, 1)
+            remove_old_pickles(home)  # an older version's bm25.pkl/dense.pkl: never read, gone on the first write
             try:
                 yield
             finally:

@@ -209,10 +209,17 @@ def test_a_crafted_pickle_in_the_home_runs_nothing_and_is_rebuilt(tmp_path: Path
     assert r.returncode == 0, r.stderr
     r = _cli(home, "doctor")
     assert not marker.exists()
+    assert "旧版本文件：bm25.pkl、dense.pkl" in r.stdout and r.returncode == 1, r.stdout  # reported, never loaded
     assert SparseIndex.load(home / "bm25.npz") is not None  # rebuilt
     assert DenseSnapshot.load(home / "dense.npz") is None  # read as absent …
     assert _cli(home, "doctor", "--repair").returncode == 0
     assert DenseSnapshot.load(home / "dense.npz") is not None  # … and rebuilt by repair
+    assert not (home / "bm25.pkl").exists() and not (home / "dense.pkl").exists()  # and the old files removed
+    for old in ("bm25.pkl", "dense.pkl"):  # an ingest, the first write after an upgrade, removes them too
+        (home / old).write_bytes(payload)
+    assert _cli(home, "ingest", str(ONE)).returncode == 0
+    assert not (home / "bm25.pkl").exists() and not (home / "dense.pkl").exists()
+    assert "旧版本文件：无" in _cli(home, "doctor").stdout
     assert not marker.exists()
     grep = subprocess.run(
         ["grep", "-rlE", "import pickle|pickle\\.load", "ingest", "rag", "ui"], cwd=ROOT, capture_output=True
