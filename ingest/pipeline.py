@@ -235,6 +235,26 @@ class Store:
             self._refresh_indexes(result)
         return result
 
+    def remove(self, doc_ids: list[str]) -> IngestResult:
+        """Reports out of the index (the web library's 删除), as `ingest --prune` drops them."""
+        result = IngestResult()
+        with writing(self.settings.home, self.settings.lock_wait):
+            for doc_id in doc_ids:
+                if self.catalog.report_sha(doc_id) is not None:
+                    self.vectors.delete(self.catalog.drop_report(doc_id))
+                    result.removed.append(doc_id)
+            self._refresh_indexes(result)
+        return result
+
+    def reread(self, doc_id: str) -> IngestResult:
+        """Read a report's file again though unchanged (the web library's 重新读取); unchanged chunks
+        keep their vectors."""
+        path = next((Path(r["path"]) for r in self.catalog.reports() if r["doc_id"] == doc_id), None)
+        if path is None:
+            raise BadInputError(f"没有报告编号为「{doc_id}」的报告；已读入的报告见 budgetqa docs")
+        self.catalog.set_meta(f"parser:{doc_id}", "")  # _plan reads a report of another parser again
+        return self.ingest([path])
+
     def _add(self, report: Report, result: IngestResult, on_chunks: ChunkProgress | None) -> None:
         report = replace(report, doc_id=safe_doc_id(report.doc_id))  # readers name it by the file
         existed = self.catalog.report_sha(report.doc_id) is not None

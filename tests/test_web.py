@@ -172,7 +172,7 @@ def test_locate_finds_a_figure_across_formats(page) -> None:  # noqa: ANN001
     page.locator("#locate-button").click()
     _see(page, "locate-status", "找到")
     hits = page.locator("#locate-hits").inner_text()
-    assert "qingcheng-gongxinju-2024-juesuan" in hits
+    assert "清城区工业和信息化局" in hits and "qingcheng-gongxinju" not in hits  # the title, never the id
     page.locator("#check-text textarea").fill("清城区工信局2024年政府性基金预算财政拨款收入4,240万元")
     page.locator("#check-button").click()
     _see(page, "check-numbers", "与表格中同一项不符")
@@ -188,7 +188,7 @@ def test_locate_finds_a_figure_across_formats(page) -> None:  # noqa: ANN001
 @pytest.mark.browser
 def test_tables_tab_shows_a_report_table_with_unit(page) -> None:  # noqa: ANN001
     _tab(page, "报表")
-    _pick(page, "tables-doc", "qingcheng-gongxinju-2024-juesuan")
+    _pick(page, "tables-doc", "清城区工业和信息化局")
     _see(page, "tables-info", "单位")
     assert "收入支出决算总表" in page.locator("#tables-info").inner_text()
     assert "6,268.57" in page.locator("#tables-frame").inner_text()
@@ -203,7 +203,7 @@ def test_upload_lists_the_file_and_hostile_text_stays_text(page, tmp_path: Path)
     page.locator("#upload-files input[type=file]").set_input_files(str(f))
     page.locator("#upload-button").click()
     _see(page, "upload-results", "已加入")
-    assert "hostile-sample" in page.locator("#reports").inner_text()
+    assert "恶意样本局" in page.locator("#reports").inner_text()
     page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
     _tab(page, "问答")
     _ask(page, "恶意样本局2024年度收入合计是多少？", page.locator("#chat details.sources").count())
@@ -226,9 +226,9 @@ def test_upload_shows_progress_before_it_ends(page) -> None:  # noqa: ANN001
     page.locator("#upload-files input[type=file]").set_input_files(str(pdf))
     page.locator("#upload-button").click()
     expect(page.locator("#upload-results").get_by_text("正在").first).to_be_visible(timeout=60_000)
-    assert "报告编号 putuo-fuliyuan" not in page.locator("#upload-results").inner_text()  # shown while it runs
+    assert "已加入报告库" not in page.locator("#upload-results").inner_text()  # shown while it runs
     page.screenshot(path=str(ARTIFACTS / "upload-progress.png"), full_page=True)
-    _see(page, "upload-results", "报告编号 putuo-fuliyuan")
+    _see(page, "upload-results", "已加入报告库")
     _tab(page, "问答")
     docs_choices = page.evaluate("document.body.innerText")
     assert docs_choices  # the page is still alive after the upload
@@ -295,7 +295,7 @@ def test_upload_reports_each_bad_file_plainly(corpus_settings: Settings, tmp_pat
     assert rows["big.txt"][0] == "失败" and "超过 1 MB 的上限" in rows["big.txt"][1]
     assert rows["tool.exe"][0] == "失败" and "不能加入「.exe」文件" in rows["tool.exe"][1]
     assert rows["garbage.txt"][0] == "失败"
-    assert rows["ok.txt"][0] == "已加入" and "ok" in listing["报告编号"].tolist()
+    assert rows["ok.txt"][0] == "已加入" and any("恶意样本局" in t for t in listing["报告"])
     assert sorted(p.name for p in (home / "uploads").iterdir()) == ["ok.txt"]
 
 

@@ -128,10 +128,10 @@ LEGEND_HTML = (
 )
 
 
-def answer_message(a: Answer, turn: int | None = None) -> str:
+def answer_message(a: Answer, turn: int | None = None, link: str = "") -> str:
     """What the chat shows for one answer, complete in itself: what was understood, the answer with
     its marks, a comparison's table, and (folded) its checks and sources, so that every earlier
-    answer keeps its own."""
+    answer keeps its own; `link` the answer's kept id (ui.web_history), for its permalink."""
     parts = []
     if a.asked:
         parts.append(f'<div class="understood">理解为：{escape(a.question)}</div>')
@@ -142,7 +142,9 @@ def answer_message(a: Answer, turn: int | None = None) -> str:
         summary = f"来源 {len(a.citations)} 处 · 数字 {agreeing(a)}/{len(a.numbers)} 与表格一致"
         parts.append(
             f'<details class="sources"><summary>{summary}</summary>{sources_html(a, turn)}</details>'
-            f'<div class="tools"><a class="copy" data-copy="{turn}" href="#">复制（纯文本，含来源）</a></div>'
+            f'<div class="tools"><a class="copy" data-copy="{turn}" href="#">复制（纯文本，含来源）</a>'
+            + (f' · <a class="permalink" href="?a={escape(link)}" target="_blank">本答案的链接</a>' if link else "")
+            + "</div>"
         )
     return "".join(parts)
 
@@ -184,15 +186,16 @@ def unused_path(folder: Path, name: str, data: bytes, taken: set[str] = frozense
     return candidate
 
 
-def page_download(image: Path | str | None, doc_id: str, pages: str) -> str | None:
-    """The rendered page under a name a journalist can file ("报告编号-第23页.png"): Gradio's download
+def page_download(image: Path | str | None, title: str, pages: str) -> str | None:
+    """The rendered page under a name a journalist can file ("《报告名》第23页.png"): Gradio's download
     button keeps the file's name, and the render cache names files by content hash."""
     if image is None:
         return None
     src = Path(image)
     folder = Path(tempfile.gettempdir()) / "budgetqa-pages" / src.stem  # one folder per render: no clashes
     folder.mkdir(parents=True, exist_ok=True)
-    dst = folder / f"{SAFE.sub('_', doc_id).strip('._') or 'report'}-{pages}{src.suffix}"
+    name = SAFE.sub("_", unicodedata.normalize("NFKC", title)).strip("._")[:80] or "report"
+    dst = folder / f"《{name}》{SAFE.sub('_', pages).strip('._')}{src.suffix}"
     if not dst.exists():
         shutil.copyfile(src, dst)
     return str(dst)

@@ -28,10 +28,13 @@ from rag.locate import Locator
 from rag.pages import PageViewer
 from rag.service import QA
 from ui.feedback import REASONS, VERDICTS
-from ui.render import LEGEND_HTML, page_download, safe_name, unused_path
+from ui.render import LEGEND_HTML, SAFE, safe_name, unused_path
 from ui.takeaway import AUDIT_HEADER, LOCATE_HEADER, audit_table, compare_summary, locate_table, write_rows
 from ui.web_api import API_NAMES, McpAuth, register
 from ui.web_ask import CLICK_JS, COPY_JS, ask_stream, export_conversation, give_feedback, open_request
+from ui.web_history import keep_session, kept, on_load
+from ui.web_library import library_tab
+from ui.web_pages import open_finding, open_hit, show_view, titles
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 CSS = (
@@ -41,8 +44,18 @@ CSS = (
     " a.cite{font-weight:bold;text-decoration:none} .understood{color:#57606a;font-size:90%;margin-bottom:4px}"
     " .legend{color:#57606a;font-size:85%} .tools{font-size:85%;margin-top:4px} details.sources{margin-top:6px}"
     " .hidden-control{display:none !important} .context{max-height:420px;overflow:auto;line-height:1.7}"
-    " #locate-hits td,#audit-findings td,#check-numbers td{white-space:normal !important;word-break:break-all}"
+    " #locate-hits td,#audit-findings td,#check-numbers td{white-space:normal !important;word-break:break-word}"
+    # on a phone a wide table scrolls inside itself; no column shrinks below a few characters
+    " .table-wrap,.table-container{overflow-x:auto !important} #audit-findings table,#locate-hits table,"
+    "#library table,#library-coverage table,#compare-rows table,#check-numbers table,#tables-frame table"
+    "{table-layout:auto !important} #audit-findings :is(td,th),#locate-hits :is(td,th),#library :is(td,th),"
+    "#library-coverage :is(td,th),#compare-rows :is(td,th),#check-numbers :is(td,th),#tables-frame :is(td,th)"
+    "{min-width:5em !important} #audit-findings [role=gridcell],#locate-hits [role=gridcell],#library [role=gridcell],"
+    "#library-coverage [role=gridcell],#compare-rows [role=gridcell],#check-numbers [role=gridcell]{min-width:5em}"
 )
+# widths in pixels, not shares of the screen: on a phone the table keeps them and scrolls inside itself
+LOCATE_WIDTHS = ["200px", "60px", "320px", "560px"]
+AUDIT_WIDTHS = ["170px", "60px", "80px", "260px", "100px", "100px", "50px", "150px", "260px"]
 # a question per kind of indexed report, built from the report's own department and year
 EXAMPLE_ITEM = {
     "决算": "一般公共预算财政拨款支出决算是多少？",
@@ -94,14 +107,18 @@ class App:
         return out or ["（还没有索引报告：先在“上传”页加入报告）"]
 
     def report_choices(self) -> list[tuple[str, str]]:
-        return [(f"{r['title']}（{r['doc_id']}）", r["doc_id"]) for r in self.store.catalog.reports()]
+        out = []
+        for r in self.store.catalog.reports():  # the title a reader knows, never the internal id
+            about = " · ".join(x for x in (f"{r['year']}年" if r["year"] else "", r.get("fine_kind") or "") if x)
+            out.append((f"{r['title'] or r['doc_id']}（{about}）" if about else r["title"] or r["doc_id"], r["doc_id"]))
+        return out
 
     def reports_frame(self) -> pd.DataFrame:
         rows = [
-            [r["doc_id"], r["title"], r["year"] or "", r["kind"], r["pages"], r["n_chunks"], r["n_tables"]]
+            [r["title"], r["year"] or "", r.get("fine_kind") or r["kind"], r["pages"], r["n_chunks"], r["n_tables"]]
             for r in self.store.catalog.reports()
         ]
-        return pd.DataFrame(rows, columns=["报告编号", "报告", "年度", "类型", "页数", "段落数", "表格数"])
+        return pd.DataFrame(rows, columns=["报告", "年度", "类型", "页数", "段落数", "表格数"])
 
 
 def _error_line(exc: Exception) -> str:
@@ -124,13 +141,9 @@ def compare_cell(app: App, facts: list[Any], evt: gr.SelectData) -> tuple[str | 
         return None, "这一行没有表格单元格（报告的表格中未列出这一项）。"
     try:
         view = app.viewer.fact_view(f)
-        image = page_download(app.viewer.render_view(view), f.doc_id, f"第{f.page}页") if view else None
     except BudgetQAError as exc:
         return None, _error_line(exc)
-    if image is None:
-        return None, f"{f.table_title} · {f.row_label} · {f.column}（文本报告，没有页面图像）"
-    boxed = "红框为这个单元格" if view and view.highlights else "⚠ 未能在页面上框出这个单元格"
-    return str(image), f"{f.table_title} · {f.row_label} · {f.column} · 第{f.page}页 · {boxed}"
+    return show_view(app, view, f"{f.table_title} · {f.row_label} · {f.column}")
 
 
 def compare_rows(
@@ -157,16 +170,23 @@ def compare_rows(
     return frame, "\n\n".join(lines), files, chart, [r.fact for r in c.rows]
 
 
-def locate_rows(app: App, text: str, docs: list[str]) -> tuple[pd.DataFrame, str, str | None]:
+def locate_rows(app: App, text: str, docs: list[str]) -> tuple[pd.DataFrame, str, str | None, list[Any]]:
+    """The hits as rows (each place once, the report by its title), and the hits behind the rows."""
     try:
-        hits = app.locator.locate(text, tuple(docs or ()))
+        found = app.locator.locate(text, tuple(docs or ()))
     except BudgetQAError as exc:
-        return pd.DataFrame(columns=LOCATE_COLUMNS), _error_line(exc), None
-    rows = locate_table(hits)
+        return pd.DataFrame(columns=LOCATE_COLUMNS), _error_line(exc), None, []
+    names, rows, hits, seen = titles(app), [], [], set()
+    for h in found:
+        for row in locate_table([h]):
+            if tuple(map(str, row)) not in seen:
+                seen.add(tuple(map(str, row)))
+                rows.append([names.get(h.doc_id, h.doc_id), *row[1:]])
+                hits.append(h)
     if not rows:
-        return pd.DataFrame(columns=LOCATE_COLUMNS), "没有找到：这段文字或这个数字不在所选报告中。", None
+        return pd.DataFrame(columns=LOCATE_COLUMNS), "没有找到：这段文字或这个数字不在所选报告中。", None, []
     path = write_rows(LOCATE_HEADER, rows, Path(tempfile.mkdtemp(prefix="budgetqa-locate-")) / "引用查找.xlsx")
-    return pd.DataFrame(rows, columns=LOCATE_COLUMNS), f"找到 {len(rows)} 处", str(path)
+    return pd.DataFrame(rows, columns=LOCATE_COLUMNS), f"找到 {len(rows)} 处 · 点一行看原页", str(path), hits
 
 
 def check_rows(app: App, sentence: str, docs: list[str]) -> tuple[pd.DataFrame, str]:
@@ -255,25 +275,33 @@ def structure_chart(app: App, doc_id: str, table_id: str) -> pd.DataFrame:
 AUDIT_COLUMNS = list(AUDIT_HEADER)
 
 
-def audit_rows(app: App, doc_id: str, fmt: str = "xlsx") -> tuple[pd.DataFrame, str, str | None]:
-    """One report's findings (or every report's), de-duplicated, in Chinese, with a file to take away."""
+def audit_rows(app: App, doc_id: str, fmt: str = "xlsx") -> tuple[pd.DataFrame, str, str | None, list[tuple]]:
+    """One report's findings (or every report's), de-duplicated, in Chinese, with a file to take away;
+    and where each row stands (report, page, quote) for opening its page."""
     empty = pd.DataFrame(columns=AUDIT_COLUMNS)
     if not doc_id:
-        return empty, "", None
+        return empty, "", None, []
     docs = app.store.catalog.doc_ids() if doc_id == ALL_REPORTS else [doc_id]
+    names = titles(app)
     try:
-        rows = [r for d in docs for r in audit_table(d, audit(app.store, d))]
+        found = [(d, row) for d in docs for row in audit_table(names.get(d, d), audit(app.store, d))]
     except BudgetQAError as exc:
-        return empty, _error_line(exc), None
-    rows.sort(key=lambda r: ["错误", "警告", "提示"].index(r[1]) if r[1] in ("错误", "警告", "提示") else 3)
+        return empty, _error_line(exc), None, []
+    order = ("错误", "警告", "提示")
+    found.sort(key=lambda x: order.index(x[1][1]) if x[1][1] in order else 3)
+    rows = [row for _, row in found]
     if not rows:
         tables = sum(len(app.store.facts.tables(d)) for d in docs)
         why = "报告中没有可核对的表格" if not tables else f"{tables} 张表格的合计、文字与表格的对应都已核对"
-        return empty, f"未发现问题（{why}）。", None
-    counts = {s: sum(1 for r in rows if r[1] == s) for s in ("错误", "警告", "提示")}
-    name = "审计-全部报告" if doc_id == ALL_REPORTS else f"审计-{doc_id}"
-    path = write_rows(AUDIT_HEADER, rows, Path(tempfile.mkdtemp(prefix="budgetqa-audit-")) / f"{name}.{fmt}")
-    return pd.DataFrame(rows, columns=AUDIT_COLUMNS), " · ".join(f"{n} 条{s}" for s, n in counts.items()), str(path)
+        return empty, f"未发现问题（{why}）。", None, []
+    counts = {s: sum(1 for r in rows if r[1] == s) for s in order}
+    name = "审计-全部报告" if doc_id == ALL_REPORTS else f"审计-{names.get(doc_id, doc_id)[:60]}"
+    path = write_rows(
+        AUDIT_HEADER, rows, Path(tempfile.mkdtemp(prefix="budgetqa-audit-")) / f"{SAFE.sub('_', name)}.{fmt}"
+    )
+    places = [(d, int(row[6]) if str(row[6]).isdigit() else None, str(row[8])) for d, row in found]
+    summary = " · ".join(f"{n} 条{s}" for s, n in counts.items()) + " · 点一行看原页"
+    return pd.DataFrame(rows, columns=AUDIT_COLUMNS), summary, str(path), places
 
 
 # --- 上传 ----------------------------------------------------------------------------------
@@ -326,7 +354,7 @@ def upload(app: App, files: list[Any] | None, progress: gr.Progress) -> tuple[pd
                 if fresh:  # keep only what is in the index; the user still has the file
                     dst.unlink(missing_ok=True)
             elif r.unchanged:
-                results.append([original, "未变", f"已在库中（报告编号 {dst.stem}）"])
+                results.append([original, "未变", "已在报告库中（内容未变）"])
             else:
                 scans = r.scanned.get(dst.stem, ())
                 unread = r.unread.get(dst.stem, ())
@@ -334,7 +362,7 @@ def upload(app: App, files: list[Any] | None, progress: gr.Progress) -> tuple[pd
                 note += (
                     f"；{len(unread)} 页扫描件未能识读：需安装 OCR 扩展（pip install -e '.[ocr]'）" if unread else ""
                 )
-                results.append([original, "已加入", f"报告编号 {dst.stem}{note}"])
+                results.append([original, "已加入", f"已加入报告库{note}"])
         app.refresh()
     return pd.DataFrame(results, columns=["文件", "结果", "说明"]), app.reports_frame()
 
@@ -347,6 +375,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         gr.Markdown("## budgetqa — 预决算报告问答 · 每个数字都与报表核对")
         answers = gr.State([])  # this page's answers, each keeping its sources
         turn = gr.State(None)  # what the last question was understood to ask
+        session = gr.BrowserState("", storage_key="budgetqa-session")  # this browser's conversation, kept in the home
         with gr.Tab("问答", id="ask"):
             with gr.Row():
                 with gr.Column(scale=3):
@@ -402,20 +431,26 @@ def build_app(settings: Settings) -> gr.Blocks:
                     copy_text = gr.Textbox(label="复制的内容（纯文本，含来源）", lines=3, elem_id="copy-text")
             open_req = gr.Textbox(elem_id="open-request", elem_classes=["hidden-control"], container=False)
             open_btn = gr.Button("open", elem_id="open-button", elem_classes=["hidden-control"])
-            ask_inputs = [question, chat, answers, turn, docs, top_k, use_llm, keep]
+            ask_inputs = [question, chat, answers, turn, docs, top_k, use_llm, keep, session]
             ask_outputs = [chat, answers, turn, status]
+            home = settings.home
 
-            def run_ask(m: str, h: list, a: list, t: Any, d: list, k: int, u: bool, c: bool) -> Iterator[tuple]:
-                yield from ask_stream(app, m, h, a, t, d, k, u, c)  # a generator function: Gradio streams it
+            def run_ask(m: str, h: list, a: list, t: Any, d: list, k: int, u: bool, c: bool, sid: str) -> Iterator:
+                yield from kept(home, sid, ask_stream(app, m, h, a, t, d, k, u, c))  # Gradio streams a generator
 
-            def run_plain(h: list, a: list, t: Any, d: list, k: int, u: bool) -> Iterator[tuple]:
+            def run_plain(h: list, a: list, t: Any, d: list, k: int, u: bool, sid: str) -> Iterator[tuple]:
                 if a:
-                    yield from ask_stream(app, a[-1].asked or a[-1].question, h, a, None, d, k, u, False)
+                    q = a[-1].asked or a[-1].question
+                    yield from kept(home, sid, ask_stream(app, q, h, a, None, d, k, u, False))
+
+            def clear_all(sid: str) -> tuple:
+                keep_session(home, sid, [], None)
+                return [], [], None, ""
 
             for trigger in (send.click, question.submit):
                 trigger(run_ask, ask_inputs, ask_outputs).then(lambda: "", None, question)
-            redo.click(run_plain, [chat, answers, turn, docs, top_k, use_llm], ask_outputs)
-            clear.click(lambda: ([], [], None, ""), None, [chat, answers, turn, status])
+            redo.click(run_plain, [chat, answers, turn, docs, top_k, use_llm, session], ask_outputs)
+            clear.click(clear_all, session, [chat, answers, turn, status])
             open_btn.click(
                 lambda r, a: open_request(app, r, a),
                 [open_req, answers],
@@ -467,19 +502,33 @@ def build_app(settings: Settings) -> gr.Blocks:
         with gr.Tab("引用查找", id="locate"):
             with gr.Row():
                 loc_text = gr.Textbox(label="引文或数字", placeholder="42400 或 一段原文", elem_id="locate-text")
-                loc_docs = gr.Dropdown(app.report_choices(), multiselect=True, label="报告（可不选）")
+                loc_docs = gr.Dropdown(
+                    app.report_choices(), multiselect=True, label="报告（可不选）", elem_id="locate-docs"
+                )
             loc_btn = gr.Button("查找", variant="primary", elem_id="locate-button")
             loc_msg = gr.Markdown(elem_id="locate-status")
             loc_out = gr.Dataframe(
-                headers=LOCATE_COLUMNS, wrap=True, elem_id="locate-hits", column_widths=["18%", "6%", "30%", "46%"]
+                headers=LOCATE_COLUMNS, wrap=True, elem_id="locate-hits", column_widths=LOCATE_WIDTHS
+            )
+            loc_hits = gr.State([])
+            loc_caption = gr.Markdown(elem_id="locate-page-caption")
+            loc_page = gr.Image(
+                label="原文页",
+                type="filepath",
+                interactive=False,
+                elem_id="locate-page",
+                buttons=["download", "fullscreen"],
             )
             loc_file = gr.File(label="下载（XLSX）")
-            loc_btn.click(
-                lambda t, d: locate_rows(app, t, d),
-                [loc_text, loc_docs],
-                [loc_out, loc_msg, loc_file],
-            )
-            loc_text.submit(lambda t, d: locate_rows(app, t, d), [loc_text, loc_docs], [loc_out, loc_msg, loc_file])
+            for trigger in (loc_btn.click, loc_text.submit):
+                trigger(
+                    lambda t, d: locate_rows(app, t, d), [loc_text, loc_docs], [loc_out, loc_msg, loc_file, loc_hits]
+                )
+
+            def open_locate(hits: list, query: str, evt: gr.SelectData) -> tuple:
+                return open_hit(app, hits, query, evt)
+
+            loc_out.select(open_locate, [loc_hits, loc_text], [loc_page, loc_caption])
             gr.Markdown("### 核对：粘贴一句话（比如新闻稿），逐个核对其中的数字")
             chk_text = gr.Textbox(label="句子", elem_id="check-text")
             chk_btn = gr.Button("核对", elem_id="check-button")
@@ -499,19 +548,37 @@ def build_app(settings: Settings) -> gr.Blocks:
                 lambda d, t: show_table(app, d, t), [tb_doc, tb_table], [tb_frame, tb_info, tb_csv, tb_chart]
             )
         with gr.Tab("审计", id="audit"):
-            au_doc = gr.Dropdown([("全部报告", ALL_REPORTS), *app.report_choices()], label="报告", elem_id="audit-doc")
+            au_doc = gr.Dropdown(  # nothing chosen at first: choosing 全部报告 runs the audit
+                [("全部报告", ALL_REPORTS), *app.report_choices()], value=None, label="报告", elem_id="audit-doc"
+            )
             au_msg = gr.Markdown(elem_id="audit-status")
             au_out = gr.Dataframe(
                 headers=AUDIT_COLUMNS,
                 wrap=True,
                 elem_id="audit-findings",
-                column_widths=["10%", "5%", "8%", "20%", "8%", "8%", "4%", "15%", "22%"],
+                column_widths=AUDIT_WIDTHS,
+            )
+            au_places = gr.State([])
+            au_caption = gr.Markdown(elem_id="audit-page-caption")
+            au_page = gr.Image(
+                label="原文页",
+                type="filepath",
+                interactive=False,
+                elem_id="audit-page",
+                buttons=["download", "fullscreen"],
             )
             au_file = gr.File(label="下载（XLSX）")
-            au_doc.change(lambda d: audit_rows(app, d), au_doc, [au_out, au_msg, au_file])
+            au_doc.change(lambda d: audit_rows(app, d), au_doc, [au_out, au_msg, au_file, au_places])
+
+            def open_audit(places: list, evt: gr.SelectData) -> tuple:
+                return open_finding(app, places, evt)
+
+            au_out.select(open_audit, au_places, [au_page, au_caption])
+        with gr.Tab("报告库", id="library"):
+            lib = library_tab(app)
         with gr.Tab("上传", id="upload"):
             gr.Markdown(
-                f"添加报告：PDF、Word、Excel、网页或文本（每个不超过 {settings.max_upload_mb} MB）。文件名即报告编号。"
+                f"添加报告：PDF、Word、Excel、网页或文本（每个不超过 {settings.max_upload_mb} MB）。读入后在“报告库”页查看和更正。"
             )
             up_files = gr.File(
                 label="拖入或点击选择报告文件",
@@ -537,8 +604,18 @@ def build_app(settings: Settings) -> gr.Blocks:
             result, _ = upload(app, files, progress)
             return (result, *choices_now())
 
-        up_btn.click(do_upload, up_files, [up_out, *pickers, au_doc, up_list])
-        demo.load(choices_now, None, [*pickers, au_doc, up_list])
+        up_btn.click(do_upload, up_files, [up_out, *pickers, au_doc, up_list]).then(lib.refresh, None, lib.outputs)
+        for event in lib.changed:  # a report corrected, deleted or read again: every list follows
+            event.then(choices_now, None, [*pickers, au_doc, up_list])
+
+        def opened(sid: str, request: gr.Request) -> tuple:
+            """The page opens: this browser's conversation back, and a permalink's answer (?a=…) after it."""
+            shared = request.query_params.get("a") if request else None
+            sid, messages, kept_answers, _ids, last, note = on_load(home, sid, shared)
+            return sid, messages, kept_answers, last, note
+
+        demo.load(choices_now, None, [*pickers, au_doc, up_list]).then(lib.refresh, None, lib.outputs)
+        demo.load(opened, session, [session, chat, answers, turn, status])
         register(app)  # the HTTP API and MCP tools
     for fn in demo.fns.values():  # the page's own handlers are no API: only the five tools are listed
         if fn.api_name not in API_NAMES:

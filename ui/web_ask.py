@@ -18,6 +18,7 @@ from rag.conversation import Turn
 from rag.pages import PageView
 from ui.render import answer_message, highlight, page_download
 from ui.takeaway import agreeing, answer_text, conversation_docx, conversation_markdown
+from ui.web_history import save_answer
 
 Shown = tuple[str | None, str, str, str]  # page image, caption, text context (HTML), text to copy
 
@@ -71,7 +72,11 @@ def ask_stream(
     status = f"{mode}答案 · {len(answer.citations)} 处引用 · 数字 {agreeing(answer)}/{len(answer.numbers)} 与表格一致"
     if answer.asked:
         status += f" · 理解为：{answer.question}"
-    message_html = answer_message(answer, len(answers) - 1)
+    try:  # kept in the home under its content hash: the answer's permalink (?a=…) and the session's history
+        link = save_answer(app.settings.home, answer)
+    except OSError:  # a read-only home: no permalink, the answer still shows
+        link = ""
+    message_html = answer_message(answer, len(answers) - 1, link)
     yield [*history, {"role": "assistant", "content": message_html}], answers, turn, status
 
 
@@ -111,8 +116,12 @@ def _show(app: Any, view: PageView, title: str, quote: str) -> Shown:
             f"{escape(ctx.after)}</div>"
         ).replace("\n", "<br>")
         return None, f"{title} · {page} · 文本报告：原文上下文", html, ""
-    pages = "、".join(f"第{h.page}页" for h in view.highlights) or (f"第{view.page}页" if view.page else "")
-    image = page_download(app.viewer.render_view(view), view.doc_id, pages.replace("、", "-"))
+    from ui.web_pages import labels, titles
+
+    numbers = [h.page for h in view.highlights] or ([view.page] if view.page else [])
+    pages = labels(app, view.doc_id, numbers)
+    name = titles(app).get(view.doc_id, view.doc_id)
+    image = page_download(app.viewer.render_view(view), name, "-".join(f"第{p}页" for p in numbers))
     note = "红框为引用的原文" if view.highlights else "⚠ 未能在页面上框出原文（可能跨栏或被改写），请在页面中查看"
     return str(image) if image else None, f"{title} · {pages} · {note}", "", ""
 
