@@ -285,14 +285,15 @@ def cover_lines(lines: list[Line]) -> list[str]:
             elif out and len(out) >= 1 and ln.meta["size"] < floor and any(TITLE_WORDS.search(x) for x in out):
                 break
         return out[:8]
-    # text files: the opening short lines up to the first that names a report
+    # text files and web pages: the opening short lines up to the first that names a report, unless it
+    # breaks off on a joining word ("…2018年预算执行情况和" / "2019年预算草案的报告")
     out = []
     for ln in head[:8]:
         text = undouble(normalize(strip_markdown(ln.text.strip())[0])).strip("# ")
         if len(text) > 40 or re.search(r"[，。；;,]", text):
             break
         out.append(text)
-        if TITLE_WORDS.search(text):
+        if TITLE_WORDS.search(text) and not re.search(r"(?:和|及|与|暨|、|的|关于)$", text):
             break
     return out if out and TITLE_WORDS.search(out[-1]) else []
 

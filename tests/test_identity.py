@@ -250,6 +250,8 @@ def test_a_town_report_on_a_portal_takes_the_portals_county() -> None:
     ident = read_report(DATA / "pingtan-tanchengzhen-2019-head.html").identity
     assert ident.place == "平潭综合实验区潭城镇"
     assert ident.body == "潭城镇人民政府" and ident.years == (2018, 2019)
+    # the title set over two paragraphs, the first breaking off on "和", is one title
+    assert ident.title == "潭城镇2018年预算执行情况和2019年预算草案的报告"
 
 
 def test_a_bare_title_place_is_the_portals_place_not_the_session_lines() -> None:
