@@ -194,7 +194,12 @@ def guess_department(title: str) -> str:
         "",
         title,
     )
-    return re.sub(r"(?:区级|市级|县级|省级)$", "", d.strip(" 　:：")).strip(" 　:：")
+    d = re.sub(r"(?:区级|市级|县级|省级)$", "", d.strip(" 　:：")).strip(" 　:：")
+    # what is left of a table's or a report's title ("地方政府债务限额及余额情况表") names no body
+    return "" if NOT_A_BODY.search(d) else d
+
+
+NOT_A_BODY = re.compile(r"表$|情况|执行|草案|报告|公开|[一二三四五六七八九十]、|^关于|^[\x00-\x7f]*$")
 
 
 def sha256_file(path: Path) -> str:

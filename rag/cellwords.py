@@ -44,26 +44,59 @@ def _segments(cells: list[str], header: list[str]) -> list[tuple[str, list[tuple
     return out
 
 
+# a header row of column letters or formulas ("公式 | A=B+C | B | C") names nothing
+FORMULA = re.compile(r"^(?:公式|[A-Z](?:\s*[=+\-－*/×]\s*[A-Z\d]+)*)$")
+COLUMN_NUMBERS = ("栏次", "行次栏次")
+# a column said alone when the question asks for it this much more than for any other column of the row
+ONE_COLUMN_MARGIN = 0.15
+ONE_COLUMN_MIN = 0.5
+
+
+def _header_word(cell: str) -> str:
+    c = cell.strip()
+    return "" if not c or NUMBER.match(c) or FORMULA.match(c) or c in COLUMN_NUMBERS else c
+
+
 def column_names(header_rows: list[str], width: int) -> list[str]:
-    """Each column's name from the header rows as wide as the row: the lowest row's word for it, skipping
-    column numbers ("栏次 | | 1 | 2") — [] when no header row fits."""
-    names = [""] * width
-    fits = False
-    for h in header_rows:
-        cells = h.split(SEP)
-        if len(cells) != width:
-            continue
-        fits = True
-        for i, c in enumerate(cells):
-            c = c.strip()
-            if c and not NUMBER.match(c) and c not in ("栏次", "行次栏次"):
-                names[i] = c
-    return names if fits else []
+    """Each column's name from the header rows: its words from the top row down, a merged upper cell
+    spanning the empty cells after it ("2025年政府债务余额（预计数）" over "一般债务 | 专项债务"), skipping
+    column numbers and formula rows ("栏次 | 1 | 2", "公式 | A=B+C"). [] when no header row is as wide
+    as the row (the header can't be aligned with it)."""
+    rows = [[c.strip() for c in h.split(SEP)] for h in header_rows]
+    if not any(len(r) == width for r in rows):
+        return []
+    rows = [r + [""] * (width - len(r)) for r in rows if len(r) <= width]
+    rows = [r for r in rows if any(_header_word(c) for c in r)]
+    paths: list[list[str]] = [[] for _ in range(width)]
+    for k, r in enumerate(rows):
+        carry = ""
+        for i, cell in enumerate(r):
+            c = _header_word(cell)
+            if c:
+                carry = c
+            elif k < len(rows) - 1 and i > 0:
+                c = carry  # a merged cell of an upper row covers the columns after it until the next word
+            if c and c not in paths[i]:
+                paths[i].append(c)
+    names = []
+    for parts in paths:
+        meaningful = [p for p in parts if not PLAIN.match(p.replace(" ", ""))]
+        names.append("".join(meaningful) or (parts[-1] if parts else ""))
+    return names
 
 
-def row_in_words(row: str, header_rows: list[str], unit: str, relevance: Callable[[str], float]) -> str | None:
+def row_in_words(
+    row: str,
+    header_rows: list[str],
+    unit: str,
+    relevance: Callable[[str], float],
+    column_relevance: Callable[[str, str], tuple[float, float]] | None = None,
+) -> str | None:
     """The row's part that the question asks about, in words; None when the row has no labelled figure.
-    relevance scores a label against the question (the best-scored label of the row is said)."""
+    relevance scores a label against the question (the best-scored label of the row is said);
+    column_relevance scores (item, column name): how much of the question they cover, then how little
+    they add to it. A column the question asks for clearly more than the others (or as much as its
+    sub-columns, with fewer words) is said alone ("防城港市2025年政府债务余额（预计数）3,755,864万元")."""
     cells = row.split(SEP)
     header = column_names(header_rows, len(cells))
     segs = [s for s in _segments(cells, header) if s[1]]
@@ -77,6 +110,12 @@ def row_in_words(row: str, header_rows: list[str], unit: str, relevance: Callabl
     u = unit if unit and unit != "%" else ""
     if len(values) == 1 or all(PLAIN.match(c.replace(" ", "")) for c, _ in values):
         return f"{item}{values[0][1]}{u}"
+    if column_relevance is not None and all(c for c, _ in values):
+        scored = sorted(((*column_relevance(item, c), c, v) for c, v in values), key=lambda t: (-t[0], -t[1]))
+        (best, tie_break, col, v), rest = scored[0], scored[1:]
+        clear = all(o[0] <= best - ONE_COLUMN_MARGIN or o[0] <= best + 1e-9 and o[1] < tie_break for o in rest)
+        if best >= ONE_COLUMN_MIN and clear:
+            return f"{item}{col}{v}{u}" if col not in item else f"{item}{v}{u}"
     if not all(c for c, _ in values):  # figures whose columns can't be named: listed in order
         return f"{item}{'、'.join(v for _, v in values[:6])}（单位：{u or '见表头'}）"
     said = "，".join(f"{c or '数额'}{v}{u}" for c, v in values[:6])

@@ -78,7 +78,7 @@ def unknown_places(question: str, passages: list[Retrieved], departments: list[s
     """Places the question names that neither the passages nor the reports' names mention ("深圳市南山区…"
     asked of a corpus without it): the reports don't speak of them, whatever else matches."""
     from ingest.parse import NOT_PLACE, strip_place_prefix
-    from rag.names import PLACE, abbreviates
+    from rag.names import PLACE, abbreviates, spelled_in
 
     hay = "\n".join([r.chunk.text for r in passages] + [r.chunk.title for r in passages] + departments)
     names = [r.chunk.title for r in passages] + departments
@@ -89,6 +89,8 @@ def unknown_places(question: str, passages: list[Retrieved], departments: list[s
         if len(place) < 3 or set(place[:-1]) & inner:
             continue  # "局和北关区", "哈尔滨全市": not one place name
         if place not in hay and not any(abbreviates(place, n) for n in names):
+            if any(spelled_in(place, r.chunk.doc_id) for r in passages):
+                continue  # a report that never names its place, found by its file name
             out.append(place)
     return out
 
@@ -191,17 +193,31 @@ def _runs(content: str, text: str) -> tuple[float, float]:
     return covered / total, longest / total
 
 
+NOTE = re.compile(r"^\s*(?:注|说明|备注)\s*\d*[：:.、]")  # a table's note row says how to read it, not a figure
+HEADING_POS = -1  # a heading that states an amount stands before its passage's first sentence
+
+
 def _units(retrieved: list[Retrieved]) -> list[_Unit]:
     units: list[_Unit] = []
+    headings: set[str] = set()
     for pi, r in enumerate(retrieved):
+        heading = (r.chunk.section or "").split(" > ")[-1].strip()
+        broken = r.chunk.kind != "table" and _broken_sentence(heading, r.chunk.text)
+        if broken:
+            pass  # the heading is the start of the passage's first sentence: joined to it below
+        elif r.chunk.kind != "table" and AMOUNT.search(heading) and heading not in headings:
+            # "（二）财政预算总支出2832万元": a report's heading can be the statement itself, read like a sentence
+            headings.add(heading)
+            units.append(_Unit(pi, heading, 0.0, HEADING_POS, False))
         if r.chunk.kind == "table":
             lines = r.chunk.text.split("\n")
             for li, line in enumerate(lines[1:], start=1):
-                if not line.startswith("表头："):
+                if not line.startswith("表头：") and not NOTE.match(line):
                     units.append(_Unit(pi, line, 0.0, li, True))
         else:
             pos = 0
-            for para in r.chunk.text.split("\n"):
+            text = broken + r.chunk.text if broken else r.chunk.text
+            for para in text.split("\n"):
                 for s in SENT_SPLIT.split(para):
                     if s.strip() and not CAPTION.fullmatch(s.strip()):
                         units.append(_Unit(pi, s.strip(), 0.0, pos, False))
@@ -271,12 +287,39 @@ def _lead_in(units: list[_Unit], chosen: _Unit, content: str, min_coverage: floa
     return [best[3]] if best is not None and best[0] >= min_coverage else []
 
 
+def _broken_sentence(heading: str, text: str) -> str:
+    """The start of a sentence a page break made a heading ("…。截至2023年底，我省地方政府债务余额预计执行数为"
+    over "22732.83亿元。其中…"): a heading that ends mid-sentence before a passage that starts with a figure."""
+    if not heading or heading.endswith(tuple("。；;！？!?：:）)")) or not re.match(r"\s*\d", text):
+        return ""
+    tail = re.split(r"[。；;！？!?]", heading)[-1]
+    return tail if len(tail) >= 4 and re.search(r"[为是达至到]$", tail) else ""
+
+
+def _table_context(r: Retrieved) -> str:
+    """What a table row is read under: the table's title and its column headers ("2025年政府债务余额（预计数）")."""
+    c = r.chunk
+    if c.kind != "table":
+        return ""
+    heads = [line[3:] for line in c.text.split("\n") if line.startswith("表头：")]
+    return "\n".join([c.table_title or "", *heads])
+
+
 def _label(row: str) -> str:
     """The row's label: its first cell that is not a sequence number or a code ("1 | 行政运行 | 2,135")."""
     cells = row.split(" | ")
     return next(
         (c for c in cells if c.strip() and not re.fullmatch(r"[\d.（）()一二三四五六七八九十、]+", c.strip())), cells[0]
     )
+
+
+def _names_row(question: str, content: str, label: str) -> bool:
+    """The question names the row's place or body, which the content leaves out as a report name ("防城港市
+    …政府债务余额" asks for the row 防城港市 of a table by place, not 防城区 or 市本级)."""
+    from ingest.keys import norm
+
+    item = norm(re.sub(r"^其中[：:]", "", label))
+    return len(item) >= 3 and item in question and item not in content
 
 
 def names_item(content: str, label: str) -> bool:
@@ -317,7 +360,8 @@ def answer_extractive(
     units = _units(passages)
     # words the retrieved passages never use ("大幅", "得了") can't tell sentences apart: coverage counts
     # the rest, provided most of the question is found (else the reports don't speak of it)
-    texts = [u.text for u in units] + [p.chunk.section for p in passages]  # indicator names are headings
+    # indicator names are headings; a table's measures are in its title and column headers
+    texts = [u.text for u in units] + [p.chunk.section for p in passages] + [_table_context(p) for p in passages]
     content, known_share = known_content(content_of(question, aliases, departments), texts)
     if known_share < min_coverage or unknown_places(question, passages, departments or []):
         return _abstain(question, retrieved)
@@ -332,12 +376,12 @@ def answer_extractive(
         # a sentence is read under its heading, a row under its table's title ("市本级…收入决算表"):
         # words found only there count half
         chunk = passages[u.passage].chunk
-        context = (chunk.table_title or "") if u.is_row else chunk.section
+        context = _table_context(passages[u.passage]) if u.is_row else chunk.section
         cov += CONTEXT_WEIGHT * max(0.0, coverage(content, f"{context}\n{u.text}") - cov)
         bonus = 0.1 * contiguity(content, u.text) - LENGTH_PENALTY * min(1.0, len(u.text) / LONG_UNIT)
         if how_much:
             bonus += 0.1 * amount_follows(content, u.text)
-            if u.is_row and names_item(content, _label(u.text)):
+            if u.is_row and (names_item(content, _label(u.text)) or _names_row(question, content, _label(u.text))):
                 bonus += ITEM_ROW_BONUS
         if states_none(u.text) and cov >= min_coverage:  # "本部门没有政府性基金…": the answer to a trap
             bonus += 0.3
@@ -409,7 +453,7 @@ def answer_extractive(
     if "listing" in asks.parts and not why:
         chosen = [v for u in chosen for v in (u, *_rest_of_list(at, u))]
     unique = list({id(u): u for u in chosen}.values())  # a pair's second sentence may also be a follow-up
-    return _compose(question, passages, retrieved, unique)
+    return _compose(question, passages, retrieved, unique, content)
 
 
 def _missing_parts(asks, chosen: list[_Unit], ranked: list[_Unit], at: Positions, min_coverage: float) -> list[_Unit]:  # noqa: ANN001
@@ -427,7 +471,9 @@ def _missing_parts(asks, chosen: list[_Unit], ranked: list[_Unit], at: Positions
     return added
 
 
-def _compose(question: str, passages: list[Retrieved], retrieved: list[Retrieved], chosen: list[_Unit]) -> Answer:
+def _compose(
+    question: str, passages: list[Retrieved], retrieved: list[Retrieved], chosen: list[_Unit], content: str = ""
+) -> Answer:
     numbering: dict[int, int] = {}
     citations: list[Citation] = []
     quotes: dict[int, list[str]] = {}
@@ -445,7 +491,13 @@ def _compose(question: str, passages: list[Retrieved], retrieved: list[Retrieved
         if u.is_row:  # a row is said in words (its item and figure); the cited quote keeps the row as printed
             c = passages[u.passage].chunk
             heads = [line[3:] for line in c.text.split("\n") if line.startswith("表头：")]
-            words = row_in_words(text, heads, c.unit or "", lambda label: coverage(label, question))
+            words = row_in_words(
+                text,
+                heads,
+                c.unit or "",
+                lambda label: coverage(label, question),
+                lambda item, col: (coverage(content or question, item + col), coverage(col, question)),
+            )
             unit = f"（单位：{c.unit}）" if c.unit else ""
             row_title = c.table_title or "表格"
             # the year is said only when it is the report's own (a 预算 report's table also holds last year's)

@@ -54,6 +54,23 @@ def report_names(doc: dict) -> set[str]:
     return names
 
 
+SPELLED_SUFFIX = re.compile(r"(?:维吾尔|壮族|回族)?(?:自治区|自治州)$|地区$|[省市州县]$")
+
+
+def spelled(place: str) -> str:
+    """A place name as a file name spells it: "南昌市" → "nanchang", "新疆自治区" → "xinjiang"."""
+    from pypinyin import lazy_pinyin
+
+    core = SPELLED_SUFFIX.sub("", place)
+    return "".join(lazy_pinyin(core)) if len(core) >= 2 else ""
+
+
+def spelled_in(place: str, doc_id: str) -> bool:
+    """The report's file name spells the place as one of its parts (jiangxi-nanchang-2025-fubiao)."""
+    word = spelled(place)
+    return bool(word) and word in re.split(r"[-_.\s]+", doc_id.lower())
+
+
 def abbreviates(short: str, full: str) -> bool:
     """short keeps characters of full in order (a piece of it, or skipping some), starts where a word of full starts (its first
     character, or after a place) and ends on a name-ending character that full also ends a word with."""

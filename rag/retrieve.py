@@ -13,13 +13,16 @@ from ingest.index import tokenize
 from ingest.model import Chunk, Retrieved
 from ingest.pipeline import Store
 from ingest.snapshots import top_rows
-from rag.names import abbreviations_in, department_core, report_names
+from rag.names import abbreviations_in, department_core, report_names, spelled_in
 from rag.question import compared_years, report_years, years_in
 from rag.tuning import DEFAULT_TUNING, Tuning
 
 RRF_K = 60
 POOL = 30
 PLACE_ONLY_WEIGHT = 0.3
+# "2023年和2024年…", "2021—2025年": every year listed is asked for
+YEARS_LISTED = re.compile(r"20\d\d\s*年?(?:度)?\s*(?:和|与|、|及|至|到|—|－|-|~|～)\s*20\d\d")
+FILE_PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:自治区|自治州|省|市|州|县|地区)")
 OPENING = 3000  # characters of a report's text read for the place it names
 PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|市|州|县|地区)")
 # a name that is only a place, or its stem ("平潭", "迪庆"): no body's name ending
@@ -82,7 +85,14 @@ class Retriever:
         if years:
             # a name is as telling as it is rare among the reports of the years asked ("wanli" is one
             # report of 2025, though three in all)
-            named = {d: h for d, h in named.items() if years & report_years(self.reports[d])} or named
+            of_year = {d: h for d, h in named.items() if years & report_years(self.reports[d])}
+            if named and not of_year:
+                # "长春市本级2023年…" when only 长春's 2026 report carries the name: a report of 2023 whose
+                # pages name 长春市 (the province's table by city) is the one asked about
+                in_text = self._named_in_text(question, years, same_year=True)
+                if in_text:
+                    return in_text
+            named = of_year or named
         against = compared_years(question)
         if against:  # "2024年…比2023年多": the later year's report speaks of both years
             later = max(against)
@@ -94,13 +104,13 @@ class Retriever:
                 # "长沙市2025年全市…收入": the city's own report, not each 长沙市 department's
                 scores[doc_id] *= PLACE_ONLY_WEIGHT
         if not scores:
-            return self._named_in_text(question, years)
+            return self._named_in_text(question, years) or self._named_in_file_name(question, years)
         best = max(scores.values())
         # half the best score keeps every report a comparison names ("清城区…和淄博高新区…") and drops
         # reports that only share a common word with it ("工信局")
         return tuple(sorted(d for d, s in scores.items() if s >= best / 2 - 1e-9))
 
-    def _named_in_text(self, question: str, years: set[int]) -> tuple[str, ...]:
+    def _named_in_text(self, question: str, years: set[int], same_year: bool = False) -> tuple[str, ...]:
         """When no report's identity matches, the reports whose opening text names the place the question
         does ("衡阳市…" of a sheet whose title says only "全市地方政府一般债务…"): read lazily, once."""
         places = [p for p in PLACE.findall(question) if not NOT_A_NAME.search(p)]
@@ -111,7 +121,17 @@ class Retriever:
             self._openings = {d: t or "" for d, t in rows if d in self.reports}
         hits = [d for d, text in self._openings.items() if any(p in text for p in places)]
         if years:
-            hits = [d for d in hits if years & report_years(self.reports[d])] or hits
+            of_year = [d for d in hits if years & report_years(self.reports[d])]
+            hits = of_year if same_year else of_year or hits
+        return tuple(sorted(hits)) if 0 < len(hits) <= 3 else ()
+
+    def _named_in_file_name(self, question: str, years: set[int]) -> tuple[str, ...]:
+        """Last, the file name: the reports whose name spells in pinyin a place the question names
+        ("南昌市…" → jiangxi-nanchang-2025-fubiao, a sheet whose pages never say which city)."""
+        places = [p for p in FILE_PLACE.findall(question) if not NOT_A_NAME.search(p)]
+        hits = [d for d in self.reports if any(spelled_in(p, d) for p in places)]
+        if years:
+            hits = [d for d in hits if years & report_years(self.reports[d])]
         return tuple(sorted(hits)) if 0 < len(hits) <= 3 else ()
 
     def _places_only(self, doc_id: str, hits: set[str], question: str) -> bool:
@@ -154,7 +174,12 @@ class Retriever:
             covered |= years_in(self.reports[d].get("title") or "")
         if not covered:
             return []
-        return [y for y in asked if y not in covered]
+        missing = [y for y in asked if y not in covered]
+        if len(missing) < len(asked) and not compared_years(question) and not YEARS_LISTED.search(question):
+            # "平潭2017年末政府债务中2025年到期的有多少": the report's year is asked; the other year is a date
+            # the report speaks of (a maturity, a plan's end), not a second report asked for
+            return []
+        return missing
 
     def retrieve(
         self,
@@ -190,7 +215,9 @@ class Retriever:
 
         named = self.names_in(question)
         names = set().union(*(self._aliases.get(d, set()) | named.get(d, set()) for d in doc_ids))
-        departments = [self.reports[d].get("department") or self.reports[d]["title"] for d in doc_ids]
+        # the body's name only: a title without one ("2023年地方政府债务限额及余额决算情况表") holds the
+        # very measure words the question asks about
+        departments = [self.reports[d].get("department") or "" for d in doc_ids]
         return content_of(question, names, departments) or question
 
     def _allowed(self, doc_ids: tuple[str, ...], f: Filters) -> np.ndarray | None:
