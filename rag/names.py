@@ -65,6 +65,40 @@ def spelled(place: str) -> str:
     return "".join(lazy_pinyin(core)) if len(core) >= 2 else ""
 
 
+MIN_SPELLED_NAME = 8  # letters of a file name's part spelled by a body's short name ("shoudulvhuawei")
+
+
+def spelled_names(question: str, doc_id: str) -> set[str]:
+    """The short names of bodies in the question that the file name spells as one of its parts (首都绿化委
+    → beijing-shoudulvhuawei-2026-…): long parts only, a short one matches by chance."""
+    from pypinyin import lazy_pinyin
+
+    parts = {p for p in re.split(r"[-_.\s]+", doc_id.lower()) if len(p) >= MIN_SPELLED_NAME and p.isalpha()}
+    if not parts:
+        return set()
+    out = set()
+    for run in CJK.findall(question):
+        for n in range(3, min(8, len(run)) + 1):
+            for i in range(len(run) - n + 1):
+                if "".join(lazy_pinyin(run[i : i + n])) in parts:
+                    out.add(run[i : i + n])
+    return out
+
+
+def spelled_bodies(question: str, doc_id: str) -> list[str]:
+    """The body names of the question around the short names its file name spells, read on to the end
+    of the name ("首都绿化委" → "首都绿化委员会办公室"): they name the report, not the item asked."""
+    out = []
+    for short in spelled_names(question, doc_id):
+        i = question.find(short)
+        end = i + len(short)
+        for j in range(end + 1, min(len(question), end + 6) + 1):
+            if question[j - 1] in NAME_ENDS and CJK.fullmatch(question[end:j]):
+                end = j
+        out.append(question[i:end])
+    return out
+
+
 def spelled_in(place: str, doc_id: str) -> bool:
     """The report's file name spells the place as one of its parts (jiangxi-nanchang-2025-fubiao)."""
     word = spelled(place)
@@ -84,6 +118,10 @@ def abbreviates(short: str, full: str) -> bool:
     return False
 
 
+# what every body's name may end with: alone it names none of them ("首都绿化委员会办公室" is not "北京市委员会宣传部")
+GENERIC_BODY = re.compile(r"^(?:管理)?(?:委员会|办公室|管理局|人民政府|政府|服务中心|中心|研究院|研究所|领导小组)$")
+
+
 def abbreviations_in(question: str, full: str) -> set[str]:
     """The longest pieces of the question that abbreviate the name full."""
     found: set[str] = set()
@@ -97,7 +135,7 @@ def abbreviations_in(question: str, full: str) -> set[str]:
                 if abbreviates(run[i:j], full):
                     best = run[i:j]
                     break
-            if best:
+            if best and not GENERIC_BODY.match(best):
                 found.add(best)
                 i += len(best)
             else:

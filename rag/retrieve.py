@@ -13,7 +13,7 @@ from ingest.index import tokenize
 from ingest.model import Chunk, Retrieved
 from ingest.pipeline import Store
 from ingest.snapshots import top_rows
-from rag.names import abbreviations_in, department_core, report_names, spelled_in
+from rag.names import GENERIC_BODY, abbreviations_in, department_core, report_names, spelled_in, spelled_names
 from rag.question import compared_years, report_years, years_in
 from rag.tuning import DEFAULT_TUNING, Tuning
 
@@ -39,7 +39,7 @@ PLACE_SUFFIX = re.compile(r"(?:综合实验区|藏族自治州|自治州|地区|
 def sane_names(names: set[str], report: dict) -> set[str]:
     """The names a report can be asked by: without level words and fragments the title rules catch
     ("年全市", "政府"), with each place's stem as people say it ("平潭综合实验区" → "平潭", "北京市" → "北京")."""
-    out = {n for n in names if not NOT_A_NAME.search(n) and (len(n) > 2 or n.isascii())}
+    out = {n for n in names if not NOT_A_NAME.search(n) and not GENERIC_BODY.match(n) and (len(n) > 2 or n.isascii())}
     for n in list(out):
         if n.isascii() or not PLACE_SUFFIX.search(n) or len(n) > 8:
             continue
@@ -126,10 +126,11 @@ class Retriever:
         return tuple(sorted(hits)) if 0 < len(hits) <= 3 else ()
 
     def _named_in_file_name(self, question: str, years: set[int]) -> tuple[str, ...]:
-        """Last, the file name: the reports whose name spells in pinyin a place the question names
-        ("南昌市…" → jiangxi-nanchang-2025-fubiao, a sheet whose pages never say which city)."""
+        """Last, the file name: the reports whose name spells in pinyin a place or a body's short name
+        the question names ("南昌市…" → jiangxi-nanchang-2025-fubiao, a sheet whose pages never say
+        which city)."""
         places = [p for p in FILE_PLACE.findall(question) if not NOT_A_NAME.search(p)]
-        hits = [d for d in self.reports if any(spelled_in(p, d) for p in places)]
+        hits = [d for d in self.reports if any(spelled_in(p, d) for p in places) or spelled_names(question, d)]
         if years:
             hits = [d for d in hits if years & report_years(self.reports[d])]
         return tuple(sorted(hits)) if 0 < len(hits) <= 3 else ()

@@ -38,6 +38,7 @@ from rag.llm import (
     matching_facts,
     validate_citations,
 )
+from rag.names import spelled_bodies
 from rag.numbers import KeyedFacts, check_numbers, keyed_reports, money_equal
 from rag.question import read_question, years_in
 from rag.retrieve import Filters, Retriever
@@ -244,6 +245,7 @@ class QA:
             return self._no_such_year(q, missing, retrieved[:k])
         named = tuple(doc_ids) or self.retriever.scope(query)
         departments = [self.retriever.reports[d]["department"] or "" for d in named] + body_terms(q)
+        departments += [b for d in named for b in spelled_bodies(q, d)]
         if is_comparison(q) and not want_llm:
             compared = self._comparison(q, query, named, Filters(tuple(doc_ids), year, kind), retrieved[:k])
             if compared is not None:
