@@ -23,6 +23,7 @@ PLACE_ONLY_WEIGHT = 0.3
 # "2023年和2024年…", "2021—2025年": every year listed is asked for
 YEARS_LISTED = re.compile(r"20\d\d\s*年?(?:度)?\s*(?:和|与|、|及|至|到|—|－|-|~|～)\s*20\d\d")
 FILE_PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:自治区|自治州|省|市|州|县|地区)")
+TOPIC_KINDS = (("债务", "债务"), ("绩效", "绩效"))  # a word of the question → the kind of report about it
 OPENING = 3000  # characters of a report's text read for the place it names
 PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|市|州|县|地区)")
 # a name that is only a place, or its stem ("平潭", "迪庆"): no body's name ending
@@ -108,7 +109,20 @@ class Retriever:
         best = max(scores.values())
         # half the best score keeps every report a comparison names ("清城区…和淄博高新区…") and drops
         # reports that only share a common word with it ("工信局")
-        return tuple(sorted(d for d, s in scores.items() if s >= best / 2 - 1e-9))
+        kept = [d for d, s in scores.items() if s >= best / 2 - 1e-9]
+        return tuple(sorted(self._of_topic(question, kept)))
+
+    def _of_topic(self, question: str, docs: list[str]) -> list[str]:
+        """Among one place's reports, a question on its debt (or on performance) is the debt report's
+        (政府债务公开 beside the year's 预算 and 决算 reports, which also speak of debt)."""
+        if len({self.reports[d].get("place") or d for d in docs}) != 1:
+            return docs
+        for word, kind in TOPIC_KINDS:
+            if word in question:
+                topical = [d for d in docs if kind in (self.reports[d].get("fine_kind") or "")]
+                if 0 < len(topical) < len(docs):
+                    return topical
+        return docs
 
     def _named_in_text(self, question: str, years: set[int], same_year: bool = False) -> tuple[str, ...]:
         """When no report's identity matches, the reports whose opening text names the place the question
