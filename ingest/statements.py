@@ -25,7 +25,8 @@ NUMBER = re.compile(r"(?<![\d.,])" + AMOUNT + r"\s*(亿元|万元|千元|元|%)"
 CLAUSE_END = re.compile(r"[。；;，,：:、]|其中|[（(](?=含|包括)")
 CHANGE_BEFORE = re.compile(r"(?:增加|减少|增长|下降|增|减|多|少|节约|超支)了?$")
 COMPARED = re.compile(r"(?:比|较|同比|与)")
-SENTENCE = re.compile(r"(?<=[。！？!?\n])")
+# some PDFs set the full stop as an ASCII "." after a character ("…增长3.6%.一般公共预算…"): a sentence end too
+SENTENCE = re.compile(r"(?<=[。！？!?\n])|(?<=[\u4e00-\u9fff%）)”]\.)(?!\d)")
 # "…开展部门评价，涉及一般公共预算支出104.89万元，政府性基金预算支出0万元": after these words a
 # sentence lists the money of a subset (projects evaluated, funds involved), not the report's totals
 SUBSET = re.compile(r"涉及|覆盖资金|绩效评价|绩效自评|开展评价")
@@ -172,7 +173,7 @@ def _statements(
 # words holding 预算 or 上年 that name a fund or an item, not a stage
 NOT_STAGE = re.compile(
     r"(?:一般公共|政府性基金|国有资本经营|社会保险基金)预算|部门预算|单位预算|预算单位|预算管理|预算内|预算外|"
-    r"上年(?:度)?结转|上年(?:度)?结余|以前年度"
+    r"上年(?:度)?结转|上年(?:度)?结余|以前年度|预算稳定调节基金"
 )
 COMPARISON = re.compile(r"(?:与|和|同)[^，,；;]{0,20}?相比|(?:比|较|同比|对比)[^，,；;]{0,24}?$")
 CHANGE_VERB = re.compile(
@@ -194,7 +195,7 @@ LEVEL_ROLES = (
 )
 CURRENT_ROLES = ("本年", "决算", "执行数", "预算安排")
 SENTENCE_END = re.compile(
-    r"[。！？!?]|\n(?=\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+部分))"
+    r"[。！？!?]|(?<=[\u4e00-\u9fff%）)”])\.(?!\d)|\n(?=\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+部分))"
 )
 CLAUSE = re.compile(r"[，,；;：:（()）]")
 
@@ -431,7 +432,7 @@ def _make(
     )
 
 
-def _subject(clause: str) -> str:
+def change_subject(clause: str) -> str:
     """What a change clause names before its comparison and verb: "今年本级安排比上年增加" → "本级安排"."""
     head = re.split(r"比|较|同比|与|和", clause)[0]
     head = CHANGE_VERB.sub("", head)
@@ -478,7 +479,7 @@ def _growth(figs: Sequence[Figure], i: int, quote: str) -> Derived | None:
         )
         if current is None:
             return None
-        subject = _subject(change.clause)
+        subject = change_subject(change.clause)
         if subject and not any(subject[k : k + 2] in current.clause for k in range(len(subject) - 1)):
             certain, why = False, f"变动额说的是「{subject}」，与金额「{current.clause}」未必是同一项"
         up = change.direction > 0
@@ -533,6 +534,9 @@ def _completion(figs: Sequence[Figure], i: int, quote: str) -> Derived | None:
     actual = next((f for f in reversed(money) if f.role in ("决算", "执行数", "本年")), None)
     if budget is None or actual is None:
         return None
+    # "…一般债务转贷收入B；全市支出A，为预算的Z%": the list item of the rate states no budget of its own
+    if actual.segment == rate.segment and budget.sentence == rate.sentence and budget.segment != rate.segment:
+        return None
     how = f"{_amount(actual)}/{_amount(budget)}"
     why = "" if certain else "预算数与完成数不在同一句"
     return _make(
@@ -545,6 +549,17 @@ def _completion(figs: Sequence[Figure], i: int, quote: str) -> Derived | None:
         certain,
         why,
     )
+
+
+# a unit with no figure before it ("一般公共预算收入 亿元,完成预算1 2221.7 101.1%"): the figures of the
+# sentence were set apart from their words and read out of place (or a watermark ran through the text)
+ORPHAN_UNIT = re.compile(r"(?<![\d百千万亿数几多余一二三四五六七八九十两：:（(／/每为])(?:亿元|万元)")
+GARBLED_WHY = "句中有金额缺了数字（文字提取时数字可能错位），不能确定各数字属于哪一项"
+
+
+def garbled(text: str) -> bool:
+    """A sentence whose figures may not stand next to their words (see ORPHAN_UNIT)."""
+    return bool(ORPHAN_UNIT.search(_compact(text)))
 
 
 def derived_figures(text: str, resolve: Callable[[str], Decimal | None] | None = None) -> list[Derived]:
@@ -567,6 +582,8 @@ def derived_figures(text: str, resolve: Callable[[str], Decimal | None] | None =
         if d is not None and f.sentence and not all(x in quote for x in d.inputs):
             before = _compact(text[spans[f.sentence - 1][0] : a])  # its amount stands in the sentence before
             d = replace(d, quote=before + quote)
+        if d is not None and garbled(d.quote):
+            d = replace(d, certain=False, why=GARBLED_WHY)
         if d is not None:
             out.append(d)
     done = {d.end for d in out}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ingest.keys import LEVEL_MARK, norm, stage_only
-from ingest.model import Chunk
+from ingest.model import Chunk, Fact
 from ingest.pipeline import Store
 from ingest.statements import Statement, derived_figures, statements
 from rag.audit_model import KIND_LABELS, SEVERITY_LABELS, Finding, unique_findings
@@ -58,6 +58,8 @@ class AuditResult:
     findings: tuple[Finding, ...]
     ran: tuple[str, ...]  # check names (CHECKS) that ran
     skipped: tuple[tuple[str, str], ...] = field(default=())  # (check, why it could not run)
+    # tables the table checks could not read: "第8页「收入决算表」（列未对齐）"
+    unread: tuple[str, ...] = field(default=())
 
 
 GOVERNMENT = re.compile(r"人民政府|政府预算|政府决算|草案|执行情况的报告|附表|债务")
@@ -107,6 +109,9 @@ def _narrative_table(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
             years = re.findall(r"(20\d\d)年", re.split(r"[，,；;]", said_before)[-1])
             if years and kf.year and int(years[-1]) != kf.year:
                 continue  # "2025年预算数为9.23万元" in a 2026 budget: another year's figure, not the cell's
+            table_years = {int(y) for y in re.findall(r"(20\d\d)年", table)}
+            if table_years and kf.year and kf.year not in table_years and not table_years & set(map(int, years)):
+                continue  # a table of another year ("市本级2025年…收支平衡情况表" in a 2026 budget report)
             named = re.findall(r"([^（）()，。；、]+)[（(][款项][）)]", said_before.split("，")[-1])
             row = re.sub(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]?", "", str(src.get("row") or ""))
             if severity == "error" and named and not row.endswith(named[-1].strip('“”"')):
@@ -311,7 +316,24 @@ def audit_report(store: Store, doc_id: str) -> AuditResult:
     order = {"error": 0, "warning": 1, "info": 2}
     findings = unique_findings(_rate_of_a_wrong_amount(findings))
     findings.sort(key=lambda f: order.get(f.severity, 3))
-    return AuditResult(doc_id, tuple(findings), tuple(ran), tuple(skipped))
+    return AuditResult(doc_id, tuple(findings), tuple(ran), tuple(skipped), _unread(tables, facts))
+
+
+def _unread(tables: list[dict], facts: list[Fact]) -> tuple[str, ...]:
+    """Tables with rows whose columns were not aligned (their cells are not summed) or whose title was
+    not read (not compared with other tables): a check that ran did not cover them."""
+    read = {f.table_id for f in facts}
+    out = []
+    for t in tables:
+        if not t["rows"] or not any(re.search(r"\d", c) for r in t["rows"] for c in r):
+            continue
+        where = f"第{t['page']}页" if t.get("page") else ""
+        title = re.sub(r"\s", "", t["title"])
+        if not t.get("aligned", True) and t["table_id"] in read:
+            out.append(f"{where}「{title or '无标题'}」（列未对齐，未核对合计）")
+        elif len(re.sub(r"[\d年度]", "", title)) < 4:
+            out.append(f"{where}的表（未读出标题，未与其他表核对）")
+    return tuple(out)
 
 
 def _rate_of_a_wrong_amount(findings: list[Finding]) -> list[Finding]:
@@ -350,6 +372,9 @@ def summary(result: AuditResult) -> str:
     out = f"{head}；已核对：{ran}" if ran else f"{head}；没有可核对的内容"
     if result.skipped:
         out += "；未核对：" + "；".join(f"{CHECKS[c]}（{why}）" for c, why in result.skipped)
+    if result.unread:
+        more = f"等{len(result.unread)}张" if len(result.unread) > 3 else ""
+        out += f"；未能核对的表：{'、'.join(result.unread[:3])}{more}"
     return out
 
 

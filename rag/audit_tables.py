@@ -143,6 +143,17 @@ def code_sum_findings(facts: list[Fact]) -> list[Finding]:
     codes: dict[str, set[str]] = {}
     for (table, _), by_code in groups.items():
         codes.setdefault(table, set()).update(by_code)
+    # the code a table ends on, and the pages holding tables: a table ending inside a 类 whose next page
+    # holds another table may go on there (a continuation read as a table of its own)
+    last_code: dict[str, str] = {}
+    last_page: dict[str, int] = {}
+    pages_of: dict[int, set[str]] = {}
+    for f in facts:
+        if f.code and f.table_id in codes:
+            last_code[f.table_id] = f.code
+        if f.page is not None:
+            last_page[f.table_id] = max(last_page.get(f.table_id, 0), f.page)
+            pages_of.setdefault(f.page, set()).add(f.table_id)
     for (table, column), by_code in groups.items():
         for code, parent in by_code.items():
             if len(code) not in (3, 5):
@@ -158,11 +169,21 @@ def code_sum_findings(facts: list[Fact]) -> list[Finding]:
             diff = abs(parent.value - s)
             if diff > step / 2:
                 level = "类" if len(code) == 3 else "款"
-                unsure = any(t == table and col == column for t, col, _ in dup)
+                why = (
+                    "同一科目编码在表中出现两次，数值不同" if any(t == table and c == column for t, c, _ in dup) else ""
+                )
+                page = last_page.get(table)
+                if (
+                    not why
+                    and last_code.get(table, "").startswith(code)
+                    and page is not None
+                    and pages_of.get(page + 1, set()) - {table}
+                ):
+                    why = f"表格在第{page}页结束于本{level}之内，下级科目可能续在下一页（未与本表连在一起）"
                 out.append(
                     Finding(
                         "code_sum",
-                        "info" if unsure else _severity(diff, step, len(kids)),
+                        "info" if why else _severity(diff, step, len(kids)),
                         f"{code} {parent.row_label}（{level}）的「{column}」不等于下级科目之和",
                         f"{s}",
                         f"{parent.value}",
@@ -170,8 +191,8 @@ def code_sum_findings(facts: list[Fact]) -> list[Finding]:
                         parent.table_title,
                         parent.source,
                         cells=tuple(f"{k.code} {k.row_label} {k.value}（第{k.page}页）" for k in kids),
-                        arithmetic=" + ".join(str(k.value) for k in kids) + f" = {s}",
-                        why="同一科目编码在表中出现两次，数值不同" if unsure else "",
+                        arithmetic=" + ".join(str(k.value) for k in kids) + f" = {s}，表中为{parent.value}",
+                        why=why,
                     )
                 )
     return out
@@ -202,6 +223,29 @@ def area_of(title: str) -> str:
     return m.group(1) if m else ""
 
 
+@lru_cache(maxsize=4096)
+def _other_stage_column(column: str) -> bool:
+    return bool(re.search(r"增减|增长|比上年|%|％|上年|调整|执行|变动|完成", column))
+
+
+@lru_cache(maxsize=4096)
+def _table_group(title: str) -> tuple[str, str] | None:
+    """(fund, level + area + stage) of the money a table counts; None for a table not compared."""
+    if NOT_COMPARABLE_TABLES.search(title) or ("收入" in title and "支出" not in title):
+        return None
+    if len(re.sub(r"[\s\d年度]", "", title)) < 4:
+        return None  # a table whose title was not read: what money it counts is not known
+    # 全区 and 本级 tables of a government's report count different money; 市级/省级 tables are the 本级's,
+    # and a budget 代编 (compiled for the whole area, lower levels included) is not the 本级's either
+    level = "".join(
+        "本级" if w.endswith("级") else w
+        for w in re.findall(r"本级|[省市县区]级|全市|全省|全区|全县|全地区|全州|汇总|代编", title)
+    )
+    # …and so do a year's 执行情况 and the next year's 草案 (a title whose year was lost still says its stage)
+    stage = "".join(re.findall(r"执行|草案|调整|决算|预计|快报|完成", title))
+    return fund_of(title) or "全部", level + area_of(title) + stage
+
+
 def cross_table_findings(facts: list[Fact]) -> list[Finding]:
     """The same 功能分类 item (a 支出 row) in two tables of one report that count the same money (all funds,
     财政拨款, or one fund), with different totals: 科学技术支出 in 收入支出决算总表 and in 支出决算表."""
@@ -212,29 +256,24 @@ def cross_table_findings(facts: list[Fact]) -> list[Finding]:
         rows_of.setdefault((f.table_id, _label_key(f.row_label)), set()).add(f.source)
     for f in facts:
         leaf = f.column.split(" > ")[-1] if f.column else ""
-        label = _label_key(f.row_label)
-        if f.flagged or leaf not in TOTAL_COLUMNS or not label.endswith("支出") or GENERIC_ROWS.search(label):
-            continue
-        if re.search(r"增减|增长|比上年|%|％|上年|调整|执行|变动|完成", f.column) or f.unit == "%":
+        if f.flagged or leaf not in TOTAL_COLUMNS or f.unit == "%" or _other_stage_column(f.column):
             continue  # a change, a rate or another stage's column: not the item's total
+        label = _label_key(f.row_label)
+        if not label.endswith("支出") or GENERIC_ROWS.search(label):
+            continue
         if re.match(r"[35]", f.code or "") or len(rows_of[(f.table_id, label)]) > 1:
             continue  # 经济分类 rows, or a label on many rows of its table (one per 功能分类): not one item
-        if NOT_COMPARABLE_TABLES.search(f.table_title) or ("收入" in f.table_title and "支出" not in f.table_title):
-            continue
-        # 全区 and 本级 tables of a government's report count different money; 市级/省级 tables are the 本级's,
-        # and a budget 代编 (compiled for the whole area, lower levels included) is not the 本级's either
-        level = "".join(
-            "本级" if w.endswith("级") else w
-            for w in re.findall(r"本级|[省市县区]级|全市|全省|全区|全县|全地区|全州|汇总|代编", f.table_title)
-        )
-        groups.setdefault((fund_of(f.table_title) or "全部", level + area_of(f.table_title), label), {}).setdefault(
-            f.table_id, f
-        )
+        group = _table_group(f.table_title)
+        if group is not None:
+            groups.setdefault((*group, label), {}).setdefault(f.table_id, f)
     for (_, _, label), by_table in groups.items():
         first, *others = by_table.values()
         for other in others:
             if first.value_yuan is None or other.value_yuan is None:
                 continue
+            years = {t: set(re.findall(r"20\d\d", t)) for t in (first.table_title, other.table_title)}
+            if all(years.values()) and not years[first.table_title] & years[other.table_title]:
+                continue  # tables of two years
             step = max(_step([first.value, other.value]) * UNIT_FACTOR.get(first.unit, Decimal(1)), Decimal("0.01"))
             diff = abs(first.value_yuan - other.value_yuan)
             if diff > step / 2:
@@ -271,14 +310,37 @@ STANDARD = {
         ("国有资本经营预算财政拨款支出决算表", r"国有资本经营"),
         ("“三公”经费支出决算表", r"三公"),
     ),
+    # a 部门预算's tables, named alike by the provinces' templates (收支总表 / 财务收支预算总表 / 部门收支总体情况表…)
+    "预算": (
+        ("收支总表", r"^(?!.*(?:财政拨款|政府性基金|国有资本)).*收支(?:预算)?总(?:体情况)?表"),
+        ("收入总表", r"^(?!.*(?:支出|财政拨款)).*收入(?:预算)?总(?:体情况)?表"),
+        (
+            "支出总表",
+            r"^(?!.*(?:收入|财政拨款|基本支出|项目支出|三公|一般公共|政府性基金|国有资本)).*支出(?:预算)?总(?:体情况)?表",
+        ),
+        ("财政拨款收支总表", r"财政拨款收支(?:预算)?总(?:体情况)?表"),
+        (
+            "一般公共预算支出表",
+            r"^(?!.*(?:基本支出|三公|经济|项目支出|机关运行)).*一般公共预算(?:拨款)?支出|财政拨款支出表",
+        ),
+        ("一般公共预算基本支出表", r"基本支出(?!总表)|一般公共预算支出[^表]*表[（(]按经济"),
+        ("政府性基金预算支出表", r"政府性基金"),
+        ("国有资本经营预算支出表", r"国有资本经营"),
+        ("“三公”经费支出表", r"三公"),
+    ),
 }
 ABSENCE_NOTE = re.compile(
     r"无数据|空表|没有(?:使用|安排)?[^。；，]{0,20}(?:收入|支出|收支|经费)|无[^。；，]{0,12}(?:收入|支出|收支)|不涉及"
 )
 
 
+NUMBERED_ONLY = re.compile(r"^(?:公开|预算|决算)?(?:表)?\d+表?$|^表\d+$")
+
+
 def missing_table_findings(titles: list[str], text: str, kind: str) -> tuple[list[Finding], str]:
-    """The standard tables of the report's kind that are not in it; ("", reason) when it can't be told."""
+    """The standard tables of the report's kind that are not in it; ("", reason) when it can't be told.
+    A 决算's nine tables are one national set: a missing one is an 错误 unless the text explains it or it
+    is a fund's table (left out when empty in some templates). A 预算's set varies by province: 提示."""
     standard = STANDARD.get(kind)
     if not standard:
         return [], f"没有{kind or '此类报告'}的标准报表清单"
@@ -286,29 +348,38 @@ def missing_table_findings(titles: list[str], text: str, kind: str) -> tuple[lis
     present = [name for name, pat in standard if any(re.search(pat, t) for t in flat)]
     if len(present) < len(standard) - 3:
         return [], f"只读出{len(present)}张标准报表，表格可能未读出，不判断缺表"
+    numbered = [t for t in flat if NUMBERED_ONLY.match(t)]
     out = []
     for name, pat in standard:
         if name in present:
             continue
-        said = [m.group(0) for m in re.finditer(r"[^。\n]{0,60}" + pat + r"[^。\n]{0,60}", text)]
+        core = re.sub(r"^\^\(\?!.*?\)\)\.\*", "", pat)  # the title's words, without "not a …" guards
+        said = [m.group(0) for m in re.finditer(r"[^。\n]{0,60}(?:" + core + r")[^。\n]{0,60}", text)]
         explained = any(ABSENCE_NOTE.search(s) for s in said)
         # 政府性基金 and 国有资本经营 tables are left out when empty in some years' and provinces' templates
         optional = "政府性基金" in name or "国有资本" in name
+        why = (
+            "正文说明了没有这类收支，可能是按规定不公开空表"
+            if explained
+            else "部分年份和地区的公开模板在没有这类资金时不列此表"
+            if optional
+            else f"报告中有只写表号的表（{'、'.join(numbered[:3])}），可能就是此表"
+            if numbered
+            else "各地部门预算的公开报表不尽相同，此表可能以其他名称或合并在别的表中"
+            if kind == "预算"
+            else ""
+        )
         out.append(
             Finding(
                 "missing_table",
-                "info" if explained or optional else "error",
+                "info" if why else "error",
                 f"缺少标准报表「{name}」",
                 name,
                 "（未见此表）",
                 None,
                 "",
                 (said[0] if said else "")[:300],
-                why="正文说明了没有这类收支，可能是按规定不公开空表"
-                if explained
-                else "部分年份和地区的公开模板在没有这类资金时不列此表"
-                if optional
-                else "",
+                why=why,
                 fix=f"补上「{name}」（无数据时公开空表并注明）",
             )
         )
@@ -321,11 +392,17 @@ EMPTY_NOTE = re.compile(
 )
 
 
+# a sentence saying the body has no money of a fund (not "收入0万元，比上年减少…", a change of it)
+ABSENT = re.compile(
+    r"无[^。；，,]{0,16}(?:收入|支出|收支|资金)|没有[^。；，,]{0,16}(?:收入|支出|收支|资金)|空表|不涉及"
+)
+
+
 def empty_table_findings(tables: list[dict], text: str) -> list[Finding]:
     """A table with no figure in it and no note ("本表无数据", "本部门没有…") in the table or near its title
     in the text; or whose note names another kind of money (a 政府性基金 table noting 国有资本经营)."""
     out: list[Finding] = []
-    flat = re.sub(r"[ \t]", "", text)
+    flat, sentences = "", []  # the text without spaces, read only when a table is empty (most are not)
     for t in tables:
         cells = [c for r in t["rows"] for c in r]
         if FIGURE.search(" ".join(cells)):
@@ -338,10 +415,16 @@ def empty_table_findings(tables: list[dict], text: str) -> list[Finding]:
         if any(not re.fullmatch(r"[\d,.\-—\s]*", c) and len(c) > 25 for c in cells):
             continue  # a table of text (a narrative row), not a table of figures
         notes = [c for c in cells + [t["title"]] if EMPTY_NOTE.search(c)]
+        if not flat:
+            flat = re.sub(r"[ \t]", "", text)
+            sentences = re.split(r"[。\n]", flat)
         title = re.sub(r"\s", "", t["title"])
         near = [flat[m.start() : m.end() + 600] for m in re.finditer(re.escape(title), flat)] if len(title) >= 4 else []
         notes += [s for s in near if EMPTY_NOTE.search(s)]
         fund = fund_of(title)
+        if fund and fund != fund_of("一般公共预算"):
+            # "本部门无当年政府性基金预算收支，并已公开空表。" under the narrative's own heading for that fund
+            notes += [s for s in sentences if fund_of(s) == fund and ABSENT.search(s)]
         other = [n for n in notes if fund and fund_of(n) and fund_of(n) != fund]
         if notes and not other:
             continue

@@ -14,7 +14,16 @@ from decimal import Decimal
 
 from ingest.facts import UNIT_FACTOR
 from ingest.model import Chunk
-from ingest.statements import Derived, Figure, derived_figures, read_figures, sentence_spans
+from ingest.statements import (
+    GARBLED_WHY,
+    Derived,
+    Figure,
+    change_subject,
+    derived_figures,
+    garbled,
+    read_figures,
+    sentence_spans,
+)
 from rag.audit_model import Finding, unique_findings
 
 MESSAGES = {
@@ -161,8 +170,33 @@ def direction_findings(chunks: list[Chunk]) -> list[Finding]:
                                 fix=sentence.replace(m.group(2), right, 1)[:300],
                             )
                         )
-            out += _change_direction(c, sentence, figs)
+            found = _change_direction(c, sentence, figs)
+            if garbled(sentence):  # its figures may not stand beside their words: not a certain contradiction
+                found = [replace(f, severity="info", why=GARBLED_WHY) for f in found]
+            out += found
     return out
+
+
+def _item_tail(clause: str) -> str:
+    """The item a clause names last: "其中一般公共预算拨款收入25.6万元、政府性基金拨款收入" → 政府性基金拨款收入."""
+    tail = re.split(r"其中|包括|、|\d[\d,.]*(?:亿元|万元|元)", clause)[-1]
+    return re.sub(r"20\d\d年度?|今年|本年|当年|全年", "", tail)
+
+
+def _changed_amount(before: list[Figure], change: Figure) -> Figure | None:
+    """The amount a change belongs to: the nearest level, unless the change names its own item
+    ("…、政府性基金拨款收入0万元，本部门预算收入较上年增加C": C is the 预算收入's, stated before the list)."""
+    own = change_subject(change.clause)
+    levels = [g for g in reversed(before) if g.role != "上年"]
+    if not levels:
+        return None
+    if len(own) < 2 or _item_tail(levels[0].clause).endswith(own):
+        return levels[0]
+    named = next((g for g in levels if _item_tail(g.clause).endswith(own)), None)
+    if named is not None:
+        return named
+    # the nearest amount is a part of a list and the change names another item: whose change it is is unsure
+    return None if re.search(r"其中|包括|、", levels[0].clause) else levels[0]
 
 
 def _change_direction(c: Chunk, sentence: str, figs: list[Figure]) -> list[Finding]:
@@ -173,7 +207,7 @@ def _change_direction(c: Chunk, sentence: str, figs: list[Figure]) -> list[Findi
             continue
         before = [g for g in figs[:k] if g.level and g.mention.yuan is not None]
         prior = next((g for g in reversed(before) if g.role == "上年"), None)
-        current = next((g for g in reversed(before) if g.role != "上年"), None)
+        current = _changed_amount(before, f)
         if current is None:
             continue
         cur = current.mention.yuan
@@ -431,7 +465,11 @@ def parts_findings(chunks: list[Chunk]) -> list[Finding]:
 
 # ---------------------------------------------------------------------------------------- years, placeholders
 PLACEHOLDER = re.compile(r"(?<![A-Za-z])(?:XX+|xx+)(?![A-Za-z])|×{2,}|待填写|待补充|某某|＊{2,}|\*{3,}")
+PLACEHOLDER_CHARS = re.compile(r"[Xx×待某＊*]")
 BAD_YEAR = re.compile(r"(?<![\d.])(20\d{3})年")
+# digits threaded through words ("人民2代0表2大6会") or a date no calendar has ("022月510日"): two lines of
+# text (a watermark, a header) read as one, not a typo of the report
+INTERLEAVED = re.compile(r"(?:[\u4e00-\u9fff]\d){3,}[\u4e00-\u9fff]|\d{3,}月|(?<!\d)(?:[4-9]\d|\d{3,})日")
 HEADING_YEAR = re.compile(r"(20\d\d)年度?(?:部门|单位)(决算|预算)(?:情况说明|公开|报告|表|编制说明)?$")
 YEAR_END = re.compile(r"截[至止](20\d\d)年(?:12月31日|末|底)")
 COMPARED_BUDGET = re.compile(r"(?:比|较)(20\d\d)年(?:年初)?预算")
@@ -448,9 +486,13 @@ def year_findings(chunks: list[Chunk], year: int | None, stage: str) -> list[Fin
     for c in chunks:
         text = c.text
         for m in BAD_YEAR.finditer(text):
-            out.append(
-                _finding("year_ref", f"年份「{m.group(1)}」有误（五位数）", "四位年份", m.group(0), c, _around(text, m))
-            )
+            around = _around(text, m)
+            f = _finding("year_ref", f"年份「{m.group(1)}」有误（五位数）", "四位年份", m.group(0), c, around)
+            if INTERLEAVED.search(around):
+                f = replace(
+                    f, severity="info", why="年份附近的文字夹着别的数字（可能是水印、页眉与正文重叠），不一定是笔误"
+                )
+            out.append(f)
         if year is None or c.kind != "text":
             continue
         for line in [*c.section.split(" > "), *text.split("\n")]:
@@ -502,6 +544,8 @@ def year_findings(chunks: list[Chunk], year: int | None, stage: str) -> list[Fin
 def placeholder_findings(chunks: list[Chunk]) -> list[Finding]:
     out: list[Finding] = []
     for c in chunks:
+        if not PLACEHOLDER_CHARS.search(c.text):
+            continue  # one pass of a character class; the alternation is slow over a city report's tables
         for m in PLACEHOLDER.finditer(c.text):
             out.append(
                 _finding(
