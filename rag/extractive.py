@@ -194,6 +194,7 @@ def _runs(content: str, text: str) -> tuple[float, float]:
 
 
 NOTE = re.compile(r"^\s*(?:注|说明|备注)\s*\d*[：:.、]")  # a table's note row says how to read it, not a figure
+LIST_START = re.compile(r"^(?:[（(]?[一二三四五六七八九十\d]+[)）、.．]|[一二三四五六七八九十]+是|其[一二三四五六七八九十])")
 HEADING_POS = -1  # a heading that states an amount stands before its passage's first sentence
 
 
@@ -217,12 +218,17 @@ def _units(retrieved: list[Retrieved]) -> list[_Unit]:
         else:
             pos = 0
             text = broken + r.chunk.text if broken else r.chunk.text
-            for para in text.split("\n"):
+            paras = text.split("\n")
+            for k, para in enumerate(paras):
                 for s in SENT_SPLIT.split(para):
                     if s.strip() and not CAPTION.fullmatch(s.strip()):
                         units.append(_Unit(pi, s.strip(), 0.0, pos, False))
                         pos += 1
-                pos += PARAGRAPH_GAP  # sentences of different paragraphs are never "next" to each other
+                nxt = paras[k + 1].strip() if k + 1 < len(paras) else ""
+                if not (para.rstrip().endswith(("；", "，", ";", ",")) and nxt and not LIST_START.match(nxt)):
+                    # sentences of different paragraphs are never "next" to each other; a line that ends on
+                    # "；" and goes on without a list number is the same paragraph, broken by the page
+                    pos += PARAGRAPH_GAP
     return units
 
 
