@@ -165,7 +165,7 @@ def test_ingest_and_ask_cite_the_scanned_page(mixed_pdf: Path, tmp_path: Path) -
     cli = [sys.executable, "-m", "ui.cli"]
     done = subprocess.run([*cli, "ingest", str(mixed_pdf)], capture_output=True, text=True, env=env, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    assert "2 页扫描件已由 OCR 识读（第 2, 3 页）" in done.stderr
+    assert "2 页没有可用的文字层（扫描件或文字编码损坏），已由 OCR 识读（第 2, 3 页）" in done.stderr
     asked = subprocess.run(
         [*cli, "ask", "收入支出决算总表中本年收入合计是多少？", "--format", "md"],
         capture_output=True,

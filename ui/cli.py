@@ -125,7 +125,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     for path, why in result.skipped:  # a folder's files no reader reads: named, never dropped silently
         print(f"跳过 {path}：{why}", file=sys.stderr)
     for doc_id, pages in result.scanned.items():
-        print(f"{doc_id}：{len(pages)} 页扫描件已由 OCR 识读（第 {_pages(pages)} 页）", file=sys.stderr)
+        print(
+            f"{doc_id}：{len(pages)} 页没有可用的文字层（扫描件或文字编码损坏），已由 OCR 识读（第 {_pages(pages)} 页）",
+            file=sys.stderr,
+        )
     for doc_id, pages in result.unread.items():
         print(f"注意：{doc_id}：扫描页（第 {_pages(pages)} 页）未能识读；{EXTRA_HINT}", file=sys.stderr)
     print(
