@@ -109,9 +109,8 @@ def _narrative_table(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
             years = re.findall(r"(20\d\d)年", re.split(r"[，,；;]", said_before)[-1])
             if years and kf.year and int(years[-1]) != kf.year:
                 continue  # "2025年预算数为9.23万元" in a 2026 budget: another year's figure, not the cell's
-            table_years = {int(y) for y in re.findall(r"(20\d\d)年", table)}
-            if table_years and kf.year and kf.year not in table_years and not table_years & set(map(int, years)):
-                continue  # a table of another year ("市本级2025年…收支平衡情况表" in a 2026 budget report)
+            if another_years_table(table, kf.year, [int(y) for y in years]):
+                continue
             named = re.findall(r"([^（）()，。；、]+)[（(][款项][）)]", said_before.split("，")[-1])
             row = re.sub(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]?", "", str(src.get("row") or ""))
             if severity == "error" and named and not row.endswith(named[-1].strip('“”"')):
@@ -146,6 +145,13 @@ def _narrative_table(chunks: list[Chunk], kf: KeyedFacts) -> list[Finding]:
                 )
             )
     return out
+
+
+def another_years_table(table: str, year: int | None, said: list[int]) -> bool:
+    """A table of another year than the report's, which the sentence does not name ("市本级2025年一般公共预算
+    收支平衡情况表" beside "…拟安排" in a 2026 budget report): its cells are not the sentence's figures."""
+    held = {int(y) for y in re.findall(r"(20\d\d)年", table)}
+    return bool(held and year and year not in held and not held & set(said))
 
 
 def _unit_slip(said: str, cell: str) -> bool:

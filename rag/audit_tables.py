@@ -45,6 +45,11 @@ NOT_A_PART = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
+def _not_a_part(column: str) -> bool:
+    return bool(NOT_A_PART.search(column))
+
+
 def _step(values: list[Decimal]) -> Decimal:
     """The last printed place; "1,570,351.00" in a table of whole 万元 is printed to the unit."""
     d = max((len(str(v).split(".")[1].rstrip("0")) if "." in str(v) else 0) for v in values)
@@ -84,7 +89,7 @@ def row_sum_findings(facts: list[Fact]) -> list[Finding]:
                 for c, f in cols.items()
                 if c != column and c.startswith(prefix) and _split(c)[1] not in TOTAL_WORDS
             ]
-            sibs = [(lf, f) for lf, f in sibs if not NOT_A_PART.search(lf)]
+            sibs = [(lf, f) for lf, f in sibs if not _not_a_part(lf)]
             # a group's own total column ("一般公共预算" above its 基本支出 | 项目支出) is not a part beside them
             sibs = [(lf, f) for lf, f in sibs if not any(o.startswith(lf + " > ") for o, _ in sibs)]
             numbers = sorted({f.value for f in cols.values()})

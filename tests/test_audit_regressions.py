@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ingest.model import Chunk, Fact
 from ingest.statements import derived_figures, read_figures
+from rag.audit import another_years_table
 from rag.audit_tables import code_sum_findings, cross_table_findings, empty_table_findings, missing_table_findings
 from rag.audit_text import direction_findings, year_findings
 
@@ -163,3 +164,12 @@ def test_the_standard_tables_of_a_department_budget() -> None:
     # jiangsu-suzhou-kexuejishuju-2026-danwei-yusuan: the 收入总表 is there, its title read as "公开02表"
     found, _ = missing_table_findings(["公开02表" if "收入预算总表" in t else t for t in PUTUO_BUDGET], "", "预算")
     assert "公开02表" in found[0].why
+
+
+def test_a_table_of_another_year_is_not_the_sentence_s_cell() -> None:
+    """liaoning-chaoyang-2026-yusuan-baogao p.11 "…一般债务转贷支出158230万元…市本级一般公共预算支出拟安排585871万元"
+    was held against p.69 "市本级2025年一般公共预算收支平衡情况表" (快报数 121548万元) of the year before."""
+    table = "市本级2025年一般公共预算收支平衡情况表"
+    assert another_years_table(table, 2026, [])
+    assert not another_years_table(table, 2026, [2025])  # "2025年…执行…": the sentence names the table's year
+    assert not another_years_table("市本级2026年一般公共预算支出预算表", 2026, [])
