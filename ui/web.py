@@ -362,7 +362,8 @@ def upload(app: App, files: list[Any] | None, progress: gr.Progress) -> tuple[pd
                 note += (
                     f"；{len(unread)} 页扫描件未能识读：需安装 OCR 扩展（pip install -e '.[ocr]'）" if unread else ""
                 )
-                results.append([original, "已加入", f"已加入报告库{note}"])
+                title = next((r["title"] for r in app.store.catalog.reports() if r["doc_id"] == dst.stem), "")
+                results.append([original, "已加入", f"已加入报告库：《{title or original}》{note}"])
         app.refresh()
     return pd.DataFrame(results, columns=["文件", "结果", "说明"]), app.reports_frame()
 

@@ -19,6 +19,7 @@ from rag.pages import PageView
 from ui.render import answer_message, highlight, page_download
 from ui.takeaway import agreeing, answer_text, conversation_docx, conversation_markdown
 from ui.web_history import save_answer
+from ui.web_pages import labels, titles
 
 Shown = tuple[str | None, str, str, str]  # page image, caption, text context (HTML), text to copy
 
@@ -116,8 +117,6 @@ def _show(app: Any, view: PageView, title: str, quote: str) -> Shown:
             f"{escape(ctx.after)}</div>"
         ).replace("\n", "<br>")
         return None, f"{title} · {page} · 文本报告：原文上下文", html, ""
-    from ui.web_pages import labels, titles
-
     numbers = [h.page for h in view.highlights] or ([view.page] if view.page else [])
     pages = labels(app, view.doc_id, numbers)
     name = titles(app).get(view.doc_id, view.doc_id)

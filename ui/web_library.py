@@ -65,7 +65,7 @@ def library(app: Any) -> tuple[pd.DataFrame, list[str]]:
                 place,
                 "、".join(str(y) for y in d["years"]) or UNKNOWN,
                 d["kind"],
-                d["pages"] or "",
+                d["pages"] or "—",
                 d["tables"],
                 FORMATS.get(d["format"], d["format"].upper() or "—"),
                 _when(r.get("ingested_at")),
@@ -77,9 +77,11 @@ def library(app: Any) -> tuple[pd.DataFrame, list[str]]:
 
 
 def coverage(app: Any) -> pd.DataFrame:
-    """Per body, each year of the library: which kinds of report are present ("预算✓ 决算缺")."""
+    """Per body, each year from its first report to the library's latest: which kinds of report are present
+    ("预算✓ 决算缺"), so a year or a kind missing shows."""
     reports = docs_rows(app.store.catalog.reports())
-    years = sorted({r["year"] for r in reports if r["year"]})
+    found = {r["year"] for r in reports if r["year"]}
+    years = list(range(min(found), max(found) + 1)) if found else []  # a year no report has is a gap to see
     bodies: dict[str, dict[int, set[str]]] = {}
     for r in reports:
         body = r["body"] if r["body"] != UNKNOWN else f"{r['title']}（单位未知）"
@@ -91,7 +93,7 @@ def coverage(app: Any) -> pd.DataFrame:
     rows = []
     for body, held in sorted(bodies.items()):
         kinds = [k for k in STANDARD_KINDS] + sorted({k for ks in held.values() for k in ks} - set(STANDARD_KINDS))
-        span = [y for y in years if held and min(held) <= y <= max(held)]
+        span = [y for y in years if held and y >= min(held)]  # from its first report to the library's latest year
         cells = []
         for y in years:
             if y not in span:
