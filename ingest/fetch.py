@@ -22,6 +22,15 @@ CHUNK = 1 << 16
 TIMEOUT = 60  # seconds without a byte before the download is given up
 SAFE = re.compile(r"[^\w\-.]+", flags=re.UNICODE)
 USER_AGENT = "budgetqa (report download)"
+TYPES = {
+    "application/pdf": ".pdf",
+    "text/html": ".html",
+    "text/plain": ".txt",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/msword": ".doc",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.ms-excel": ".xls",
+}
 
 
 def is_url(text: str) -> bool:
@@ -74,6 +83,8 @@ def fetch(url: str, settings: Settings, folder: Path | None = None) -> Path:
             if size and size.isdigit() and int(size) > limit:
                 raise _too_big(url, int(size), settings)
             name = file_name(response.geturl() or url, response.headers.get("Content-Disposition"))
+            if "." not in name:  # "/download?id=3": the type the server names gives the suffix readers go by
+                name += TYPES.get(response.headers.get_content_type(), "")
             tmp, digest = _save(response, folder, limit, url, settings)
     except urllib.error.HTTPError as exc:
         raise BackendError(f"{url}：服务器拒绝下载（HTTP {exc.code}）；请在浏览器中确认地址可以打开") from None

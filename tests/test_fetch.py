@@ -32,6 +32,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(200)
         if self.path.startswith("/named"):  # the name in the header, UTF-8 per RFC 6266
             self.send_header("Content-Disposition", f"attachment; filename*=UTF-8''{quote(CN_NAME)}")
+        if self.path.startswith("/typed"):  # no name anywhere: the type gives the suffix
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
         if self.path.startswith("/big"):
             data = data * 400  # ~2 MB, no Content-Length: the limit must stop the read itself
         else:
@@ -68,6 +70,8 @@ def test_download_named_by_server(base: str, tmp_path: Path) -> None:
     assert again == path and len(list(settings.uploads_dir.iterdir())) == 1
     plain = fetch(f"{base}/files/{REPORT.name}", settings)
     assert plain.name == REPORT.name
+    typed = fetch(f"{base}/typed/download", settings)
+    assert typed.name == "download.txt"
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/a.pdf", "javascript://x"])
