@@ -211,6 +211,7 @@ def test_permalink_opens_the_answer_in_another_browser(page, browser, server: st
         p2.wait_for_function("document.querySelector('#copy-text textarea').value.includes('来源')")
         copied = p2.locator("#copy-text textarea").input_value()
         assert "<a" not in copied and "class=" not in copied and "[1] 《" in copied  # clean text, sources kept
+        assert f"本答案的链接：{server}{href}" in copied  # with the page's own address
         bad = _open(other, server + "?a=0123456789abcdef")
         _see(bad, "ask-status", "打不开")
     finally:

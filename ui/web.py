@@ -456,7 +456,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                 lambda r, a: open_request(app, r, a),
                 [open_req, answers],
                 [page_image, page_caption, page_context, copy_text],
-            ).then(None, [open_req, copy_text], None, js=COPY_JS)
+            ).then(None, [open_req, copy_text], copy_text, js=COPY_JS)  # the page's address put in the copied link
             exp_md.click(lambda a: export_conversation(a, "md"), answers, exported)
             exp_docx.click(lambda a: export_conversation(a, "docx"), answers, exported)
             fb_send.click(

@@ -88,7 +88,11 @@ def open_request(app: Any, request: str, answers: list[Answer]) -> Shown:
         parts = [int(p) for p in rest.split(":")]
         a = answers[parts[0]]
         if kind == "copy":
-            return None, "已复制为纯文本（含来源）。浏览器不允许时请从下框复制。", "", answer_text(a)
+            try:  # the permalink too; the page puts its own address in place of PAGE_MARK (COPY_JS)
+                link = f"\n\n本答案的链接：{PAGE_MARK}?a={save_answer(app.settings.home, a)}"
+            except OSError:
+                link = ""
+            return None, "已复制为纯文本（含来源）。浏览器不允许时请从下框复制。", "", answer_text(a) + link
         if kind == "cite":
             c = next(c for c in a.citations if c.n == parts[1])
             return _show(app, app.viewer.citation_view(c), f"[{c.n}] 《{c.title}》", c.quote)
@@ -152,7 +156,12 @@ document.addEventListener('click', (e) => {
 });
 </script>
 """
-COPY_JS = "(req, text) => { if (req && req.startsWith('copy:') && text && navigator.clipboard) { navigator.clipboard.writeText(text).catch(() => {}); } return []; }"
+PAGE_MARK = "{页面地址}"
+COPY_JS = (
+    "(req, text) => { if (!(req && req.startsWith('copy:') && text)) return text;"
+    f" text = text.replace('{PAGE_MARK}', location.origin + location.pathname);"
+    " if (navigator.clipboard) navigator.clipboard.writeText(text).catch(() => {}); return text; }"
+)
 
 
 def give_feedback(
