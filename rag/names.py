@@ -48,12 +48,18 @@ def report_names(doc: dict) -> set[str]:
     place = doc.get("place") or ""
     if place != "未知" and 2 <= len(place) <= 12 and re.search(r"(?:省|市|区|县|州|盟|旗|镇|乡|街道)$", place):
         names.add(place)
+        # a place within a place ("平潭综合实验区潭城镇"): its own part is a name people use ("潭城镇"); the
+        # parent's part is not (a question on 平潭 is not on each of its towns)
+        parts = PLACE_PART.findall(place)
+        if len(parts) > 1 and len(parts[-1]) >= 3:
+            names.add(parts[-1])
     for part in doc["doc_id"].split("-"):
         if part.isalpha() and len(part) >= 4:
             names.add(part.lower())
     return names
 
 
+PLACE_PART = re.compile(r"[\u4e00-\u9fff]+?(?:综合实验区|自治州|自治县|新区|街道|省|市|区|县|州|盟|旗|镇|乡)")
 SPELLED_SUFFIX = re.compile(r"(?:维吾尔|壮族|回族)?(?:自治区|自治州)$|地区$|[省市州县]$")
 
 

@@ -23,7 +23,6 @@ PLACE_ONLY_WEIGHT = 0.3
 # "2023年和2024年…", "2021—2025年": every year listed is asked for
 YEARS_LISTED = re.compile(r"20\d\d\s*年?(?:度)?\s*(?:和|与|、|及|至|到|—|－|-|~|～)\s*20\d\d")
 FILE_PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:自治区|自治州|省|市|州|县|地区)")
-TOPIC_KINDS = (("债务", "债务"), ("绩效", "绩效"))  # a word of the question → the kind of report about it
 OPENING = 3000  # characters of a report's text read for the place it names
 PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|市|州|县|地区)")
 # a name that is only a place, or its stem ("平潭", "迪庆"): no body's name ending
@@ -31,6 +30,7 @@ PLACE_NAME = re.compile(
     r"^[\u4e00-\u9fff]{1,7}(?:省|市|区|县|州|盟|旗|镇|乡)$|^[\u4e00-\u9fff]{1,3}[^局委办部院处会室所站心队校厅司府]$"
 )
 # the body of a government's own report: its government, its finance bureau
+GOVERNMENT_END = re.compile(r"(?:人民政府|行政公署|管理委员会|管委会)$")
 GOVERNMENT_CORE = re.compile(r"(?:人民)?政府|财政局|财政厅|本级政府|行政公署|地区行政公署|财政金融局")
 # what the title-place rule also catches: "2025年全市…" → "年全市", level words, a bare "政府"
 NOT_A_NAME = re.compile(r"^年|全市|全省|全区|全县|全州|本级|市级|省级|^政府$|^人民政府$|^附表$")
@@ -109,20 +109,7 @@ class Retriever:
         best = max(scores.values())
         # half the best score keeps every report a comparison names ("清城区…和淄博高新区…") and drops
         # reports that only share a common word with it ("工信局")
-        kept = [d for d, s in scores.items() if s >= best / 2 - 1e-9]
-        return tuple(sorted(self._of_topic(question, kept)))
-
-    def _of_topic(self, question: str, docs: list[str]) -> list[str]:
-        """Among one place's reports, a question on its debt (or on performance) is the debt report's
-        (政府债务公开 beside the year's 预算 and 决算 reports, which also speak of debt)."""
-        if len({self.reports[d].get("place") or d for d in docs}) != 1:
-            return docs
-        for word, kind in TOPIC_KINDS:
-            if word in question:
-                topical = [d for d in docs if kind in (self.reports[d].get("fine_kind") or "")]
-                if 0 < len(topical) < len(docs):
-                    return topical
-        return docs
+        return tuple(sorted(d for d, s in scores.items() if s >= best / 2 - 1e-9))
 
     def _named_in_text(self, question: str, years: set[int], same_year: bool = False) -> tuple[str, ...]:
         """When no report's identity matches, the reports whose opening text names the place the question
@@ -153,7 +140,8 @@ class Retriever:
         """The question names only the place of a department's report, not the department (its core
         name, abbreviated or not, is absent): a weak match next to the place's own government report."""
         core = self._cores.get(doc_id) or ""
-        if not core or GOVERNMENT_CORE.fullmatch(core) or not all(PLACE_NAME.search(h) for h in hits):
+        government = GOVERNMENT_CORE.fullmatch(core) or GOVERNMENT_END.search(core)  # "平潭综合实验区人民政府"
+        if not core or government or not all(PLACE_NAME.search(h) for h in hits):
             return False
         return not abbreviations_in(question, core) and core not in question
 
