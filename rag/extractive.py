@@ -194,7 +194,9 @@ def _runs(content: str, text: str) -> tuple[float, float]:
 
 
 NOTE = re.compile(r"^\s*(?:注|说明|备注)\s*\d*[：:.、]")  # a table's note row says how to read it, not a figure
-LIST_START = re.compile(r"^(?:[（(]?[一二三四五六七八九十\d]+[)）、.．]|[一二三四五六七八九十]+是|其[一二三四五六七八九十])")
+LIST_START = re.compile(
+    r"^(?:[（(]?[一二三四五六七八九十\d]+[)）、.．]|[一二三四五六七八九十]+是|其[一二三四五六七八九十])"
+)
 HEADING_POS = -1  # a heading that states an amount stands before its passage's first sentence
 
 
