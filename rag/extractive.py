@@ -197,6 +197,7 @@ NOTE = re.compile(r"^\s*(?:注|说明|备注)\s*\d*[：:.、]")  # a table's not
 LIST_START = re.compile(
     r"^(?:[（(]?[一二三四五六七八九十\d]+[)）、.．]|[一二三四五六七八九十]+是|其[一二三四五六七八九十])"
 )
+NOTE_POS = 10_000  # a table's note, read after its rows
 HEADING_POS = -1  # a heading that states an amount stands before its passage's first sentence
 
 
@@ -215,7 +216,13 @@ def _units(retrieved: list[Retrieved]) -> list[_Unit]:
         if r.chunk.kind == "table":
             lines = r.chunk.text.split("\n")
             for li, line in enumerate(lines[1:], start=1):
-                if not line.startswith("表头：") and not NOTE.match(line):
+                if NOTE.match(line):
+                    # a note under a table is prose: "注：…如剔除上述因素，市本级…“三公”经费支出4775万元"; one that
+                    # only says how to read the table ("注：1.本表反映…") holds no figure and is left out
+                    if AMOUNT.search(line):
+                        sentences = [x.strip() for x in SENT_SPLIT.split(line) if x.strip()]
+                        units += [_Unit(pi, x, 0.0, NOTE_POS + k, False) for k, x in enumerate(sentences)]
+                elif not line.startswith("表头："):
                     units.append(_Unit(pi, line, 0.0, li, True))
         else:
             pos = 0

@@ -71,6 +71,8 @@ def spelled(place: str) -> str:
     return "".join(lazy_pinyin(core)) if len(core) >= 2 else ""
 
 
+# words a file name spells that are no body's name ("shibenji" is 市本级, "tiaozheng" 调整)
+NOT_SPELLED = re.compile(r"本级|全[省市区县]|[省市区县]级|预算|决算|部门|单位|报告|附表|债务|绩效|执行|调整|公开")
 MIN_SPELLED_NAME = 8  # letters of a file name's part spelled by a body's short name ("shoudulvhuawei")
 
 
@@ -86,7 +88,7 @@ def spelled_names(question: str, doc_id: str) -> set[str]:
     for run in CJK.findall(question):
         for n in range(3, min(8, len(run)) + 1):
             for i in range(len(run) - n + 1):
-                if "".join(lazy_pinyin(run[i : i + n])) in parts:
+                if not NOT_SPELLED.search(run[i : i + n]) and "".join(lazy_pinyin(run[i : i + n])) in parts:
                     out.add(run[i : i + n])
     return out
 

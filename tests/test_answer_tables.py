@@ -85,3 +85,19 @@ def test_a_file_name_spells_the_place_or_body_the_question_names() -> None:
     q = "首都绿化委员会办公室2026年部门预算收支总表中收入总计是多少？"
     assert spelled_bodies(q, "beijing-shoudulvhuawei-2026-bumen-yusuan-baobiao") == ["首都绿化委员会办公室"]
     assert spelled_bodies(q, "beijing-shiwei-xuanchuanbu-2026-bumen-yusuan") == []
+    # a level word a file name spells is no body (harbin-2021-shibenji-…: "哈尔滨市本级…" keeps its 本级)
+    assert spelled_bodies("哈尔滨市本级2021年“三公”经费是多少？", "harbin-2021-shibenji-juesuan-baogao") == []
+
+
+def test_a_note_under_a_table_is_read_as_prose() -> None:
+    # harbin-2021-shibenji-juesuan-baogao p.68: the figure asked is in the note of the 三公 table
+    text = (
+        "2021年哈尔滨市本级“三公”经费和会议费支出决算表  单位：万元\n表头：项目 | 2020年决算 | 2021年决算 | 比上年增减变化%\n"
+        "“三公”经费和会议费支出合计 | 7,277 | 8,436 | 15.9\n公车购置及运维支出 | 5,732 | 6,813 | 18.9\n"
+        "注：一、市本级2021年度“三公”经费支出7249万元，较上年增加1017万元。主要是购置执法执勤和特种业务车辆等因素导致增支。"
+        "如剔除上述因素，市本级2021年度“三公”经费支出4775万元,较上年同期下降23%。"
+    )
+    table = chunk(text, kind="table", table_title="2021年哈尔滨市本级“三公”经费和会议费支出决算表")
+    q = "如果剔除车辆购置因素，哈尔滨市本级2021年“三公”经费是多少？"
+    a = answer_extractive(q, [Retrieved(table, 1.0)], {"哈尔滨市"}, 5, ["哈尔滨市人民政府"])
+    assert not a.abstained and "4775万元" in a.answer
