@@ -7,6 +7,7 @@ that rule, not looked up in a list of known short names.
 
 from __future__ import annotations
 
+import functools
 import re
 
 PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?[省市区县]")
@@ -76,21 +77,35 @@ NOT_SPELLED = re.compile(r"本级|全[省市区县]|[省市区县]级|预算|决
 MIN_SPELLED_NAME = 8  # letters of a file name's part spelled by a body's short name ("shoudulvhuawei")
 
 
-def spelled_names(question: str, doc_id: str) -> set[str]:
-    """The short names of bodies in the question that the file name spells as one of its parts (首都绿化委
-    → beijing-shoudulvhuawei-2026-…): long parts only, a short one matches by chance."""
+def file_name_parts(doc_id: str) -> list[str]:
+    """The parts a file name is spelled in ("jiangxi-nanchang-2025-fubiao" → jiangxi, nanchang, 2025, fubiao)."""
+    return re.split(r"[-_.\s]+", doc_id.lower())
+
+
+@functools.lru_cache(maxsize=64)
+def _question_spellings(question: str) -> dict[str, frozenset[str]]:
+    """Pinyin → the question's name-like pieces of 3 to 8 characters spelled so; read once per question,
+    not once per report (a question is matched against every report's file name)."""
     from pypinyin import lazy_pinyin
 
-    parts = {p for p in re.split(r"[-_.\s]+", doc_id.lower()) if len(p) >= MIN_SPELLED_NAME and p.isalpha()}
-    if not parts:
-        return set()
-    out = set()
+    out: dict[str, set[str]] = {}
     for run in CJK.findall(question):
         for n in range(3, min(8, len(run)) + 1):
             for i in range(len(run) - n + 1):
-                if not NOT_SPELLED.search(run[i : i + n]) and "".join(lazy_pinyin(run[i : i + n])) in parts:
-                    out.add(run[i : i + n])
-    return out
+                piece = run[i : i + n]
+                if not NOT_SPELLED.search(piece):
+                    out.setdefault("".join(lazy_pinyin(piece)), set()).add(piece)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def spelled_names(question: str, doc_id: str) -> set[str]:
+    """The short names of bodies in the question that the file name spells as one of its parts (首都绿化委
+    → beijing-shoudulvhuawei-2026-…): long parts only, a short one matches by chance."""
+    parts = {p for p in file_name_parts(doc_id) if len(p) >= MIN_SPELLED_NAME and p.isalpha()}
+    if not parts:
+        return set()
+    spellings = _question_spellings(question)
+    return {piece for p in parts for piece in spellings.get(p, ())}
 
 
 def spelled_bodies(question: str, doc_id: str) -> list[str]:
@@ -110,7 +125,7 @@ def spelled_bodies(question: str, doc_id: str) -> list[str]:
 def spelled_in(place: str, doc_id: str) -> bool:
     """The report's file name spells the place as one of its parts (jiangxi-nanchang-2025-fubiao)."""
     word = spelled(place)
-    return bool(word) and word in re.split(r"[-_.\s]+", doc_id.lower())
+    return bool(word) and word in file_name_parts(doc_id)
 
 
 def abbreviates(short: str, full: str) -> bool:
