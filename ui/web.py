@@ -34,7 +34,7 @@ from ui.web_api import API_NAMES, McpAuth, register
 from ui.web_ask import CLICK_JS, COPY_JS, ask_stream, export_conversation, give_feedback, open_request
 from ui.web_history import keep_session, kept, on_load
 from ui.web_library import library_tab
-from ui.web_pages import open_finding, open_hit, show_view, titles
+from ui.web_pages import open_finding, open_hit, page_image_box, show_view, titles
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 CSS = (
@@ -421,13 +421,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                     page_caption = gr.Markdown(
                         "点答案里的 [1]、[2] 或数字后的标记，在这里看原文页。", elem_id="page-caption"
                     )
-                    page_image = gr.Image(
-                        label="原文页",
-                        type="filepath",
-                        interactive=False,
-                        elem_id="page-image",
-                        buttons=["download", "fullscreen"],
-                    )
+                    page_image = page_image_box("page-image", "原文页")
                     page_context = gr.HTML(elem_id="page-context")
                     copy_text = gr.Textbox(label="复制的内容（纯文本，含来源）", lines=3, elem_id="copy-text")
             open_req = gr.Textbox(elem_id="open-request", elem_classes=["hidden-control"], container=False)
@@ -481,13 +475,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             cmp_out = gr.Dataframe(headers=COMPARE_COLUMNS, wrap=True, elem_id="compare-rows")
             gr.Markdown("点表中的一行，在下方看这个单元格在报告中的原页。")
             cmp_page_caption = gr.Markdown(elem_id="compare-page-caption")
-            cmp_page = gr.Image(
-                label="原表页",
-                type="filepath",
-                interactive=False,
-                elem_id="compare-page",
-                buttons=["download", "fullscreen"],
-            )
+            cmp_page = page_image_box("compare-page", "原表页")
             cmp_csv = gr.File(label="下载（CSV / XLSX）", file_count="multiple")
             cmp_chart = gr.BarPlot(x="报告", y="万元", title="对比（同一阶段、同一口径时）", label="对比图")
             cmp_btn.click(
@@ -513,13 +501,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             )
             loc_hits = gr.State([])
             loc_caption = gr.Markdown(elem_id="locate-page-caption")
-            loc_page = gr.Image(
-                label="原文页",
-                type="filepath",
-                interactive=False,
-                elem_id="locate-page",
-                buttons=["download", "fullscreen"],
-            )
+            loc_page = page_image_box("locate-page", "原文页")
             loc_file = gr.File(label="下载（XLSX）")
             for trigger in (loc_btn.click, loc_text.submit):
                 trigger(
@@ -561,13 +543,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             )
             au_places = gr.State([])
             au_caption = gr.Markdown(elem_id="audit-page-caption")
-            au_page = gr.Image(
-                label="原文页",
-                type="filepath",
-                interactive=False,
-                elem_id="audit-page",
-                buttons=["download", "fullscreen"],
-            )
+            au_page = page_image_box("audit-page", "原文页")
             au_file = gr.File(label="下载（XLSX）")
             au_doc.change(lambda d: audit_rows(app, d), au_doc, [au_out, au_msg, au_file, au_places])
 

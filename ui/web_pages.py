@@ -82,3 +82,10 @@ def open_hit(app: Any, hits: list[Any], query: str, evt: gr.SelectData) -> Opene
     found = app.viewer.hit_boxes(h, query)
     view = PageView(h.doc_id, h.page, tuple(Highlight(b["page"], tuple(map(tuple, b["rects"]))) for b in found))
     return show_view(app, view, "查到的位置")
+
+
+def page_image_box(elem_id: str, label: str = "原文页") -> gr.Image:
+    """The page image every tab opens a hit in: read-only, downloadable, full screen."""
+    return gr.Image(
+        label=label, type="filepath", interactive=False, elem_id=elem_id, buttons=["download", "fullscreen"]
+    )
