@@ -17,6 +17,7 @@ import numpy as np
 
 from ingest.errors import BackendError
 from ingest.model import Chunk
+from ingest.wordtable import SHORT, WordTable, open_table, posseg
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -31,26 +32,68 @@ def _jieba():  # noqa: ANN202
     return jieba
 
 
+_word_cache: Path | None = None
+_table: WordTable | None = None
+_TABLE_KEYS = 300_000  # a long-running server that has cut this many substrings loads the whole dictionary
+
+
+def use_word_table(cache_dir: Path) -> None:
+    """Cut short texts with the word table under cache_dir (ingest/wordtable.py) while jieba's whole
+    dictionary is not loaded: what makes a cold `ask` quick. Same words, same tags."""
+    global _word_cache
+    _word_cache = cache_dir
+
+
+def prepare_word_table(cache_dir: Path) -> None:
+    """Build the word table under cache_dir now if it is missing (2–3 s), not in the next ask."""
+    open_table(cache_dir)
+
+
+def whole_dictionary() -> None:
+    """Load jieba's whole dictionary (ingest cuts thousands of texts: one load is cheaper than lookups)."""
+    _jieba().initialize()
+
+
+def _quick(text: str) -> WordTable | None:
+    global _table, _word_cache
+    if _word_cache is None or len(text) > SHORT or _jieba().dt.initialized:
+        return None
+    if _table is None:
+        _table = open_table(_word_cache)
+        if _table is None:  # a home that can't hold the table: the whole dictionary, as before
+            _word_cache = None
+            return None
+    if _table.size > _TABLE_KEYS:
+        _table = _word_cache = None
+        return None
+    return _table
+
+
 def words(text: str) -> list[str]:
     """jieba's words of a Chinese text, in order (precise mode: no overlapping sub-words)."""
-    return _jieba().lcut(text)
+    quick = _quick(text)
+    return quick.lcut(text) if quick else _jieba().lcut(text)
 
 
 def tagged_words(text: str) -> list[tuple[str, str]]:
     """jieba's words with their part-of-speech flags (n noun, v verb, d adverb, u particle …)."""
-    import jieba.posseg
-
-    _jieba()  # quiet logging
-    return [(w.word, w.flag) for w in jieba.posseg.lcut(text)]
+    quick = _quick(text)
+    if quick:
+        return quick.tagged(text)
+    pos = posseg().dt
+    if not pos.word_tag_tab:  # imported by the word table with no tags read
+        pos.initialize()
+    return [(w.word, w.flag) for w in pos.lcut(text)]
 
 
 def tokenize(text: str) -> list[str]:
     """jieba words for Chinese, lower-cased words for English, numbers with separators removed."""
-    jb = _jieba()
     out: list[str] = []
     for piece in _TOKEN_RE.findall(text):
         if "\u4e00" <= piece[0] <= "\u9fff":
-            out.extend(w for w in jb.lcut_for_search(piece) if w not in _STOP)
+            quick = _quick(piece)
+            cut = quick.lcut_for_search(piece) if quick else _jieba().lcut_for_search(piece)
+            out.extend(w for w in cut if w not in _STOP)
         elif piece[0].isdigit():
             out.append(piece.replace(",", ""))
         else:

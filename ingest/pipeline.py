@@ -18,7 +18,7 @@ from ingest.datafile import safe_doc_id
 from ingest.embed import Embedder, collection_name, make_embedder
 from ingest.errors import BadInputError, DocumentError
 from ingest.factstore import FactStore
-from ingest.index import VectorStore, tokenize
+from ingest.index import VectorStore, prepare_word_table, tokenize, use_word_table, whole_dictionary
 from ingest.layout import BoxStore
 from ingest.lock import held_here, writer_running, writing
 from ingest.model import Chunk, Report
@@ -105,6 +105,8 @@ class Store:
         self._vectors: VectorStore | None = None
         self._dense_cache: DenseSnapshot | None = None
         self._sparse_cache: SparseIndex | None = None
+        if settings.home.is_dir():  # a cold ask cuts its question without loading jieba's whole dictionary
+            use_word_table(settings.home / "cache")
 
     @property
     def embedder(self) -> Embedder:
@@ -271,6 +273,7 @@ class Store:
             self.refresh_sparse()
         if not self.settings.chroma_url and (result.changed or self.dense() is None):
             self.refresh_dense()
+        prepare_word_table(self.settings.home / "cache")  # the first ask after an ingest is quick too
 
     def _store_report(self, report: Report, result: IngestResult, on_chunks: ChunkProgress | None = None) -> None:
         chunks = chunk_report(report)
@@ -412,6 +415,7 @@ def _remove_index(settings: Settings) -> list[str]:
 def sparse_units(chunk: Chunk) -> list[list[str]]:
     """Token lists BM25 indexes for a chunk: the whole chunk, and for tables each row with the
     table's title, so "科学技术支出是多少" finds its row inside a long table."""
+    whole_dictionary()  # thousands of texts: one load of jieba's dictionary, not a lookup per text
     units = [tokenize(chunk.embed_text())]
     if chunk.kind == "table":
         head = tokenize(f"{chunk.title} {chunk.table_title}")

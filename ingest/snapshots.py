@@ -11,11 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import sparse as sp
 
 from ingest.datafile import BadFile, load_arrays, save_arrays, string_fields, strings_from, strings_of
+
+if TYPE_CHECKING:
+    from scipy import sparse as sp
+
+
+def _sp() -> Any:  # noqa: ANN401
+    """scipy.sparse, imported when the index is built or changed: a query reads the stored columns with
+    numpy alone (importing scipy is 0.2 s of a cold ask)."""
+    from scipy import sparse
+
+    return sparse
+
 
 ChunkRow = tuple[str, str, "int | None", str]  # (chunk_id, doc_id, year, report_kind), as the catalog lists them
 K1, B = 1.2, 0.75  # BM25 (Lucene's variant: idf = ln(1 + (N − df + ½)/(df + ½)), tf/(tf + k1·(1 − b + b·len/avg)))
@@ -216,11 +228,24 @@ class SparseIndex:
 
     def __init__(self, ids: list[str], counts: sp.csr_matrix, vocab: dict[str, int], meta: RowMeta, generation: int):
         self.ids = ids  # chunk id of each row
-        self.counts = counts  # rows × vocabulary, term frequencies
         self.vocab = vocab  # grows only; a term of no row left weighs nothing
         self.meta = meta
         self.generation = generation
-        self.weights = _bm25_weights(counts)  # rows × vocabulary, CSC: a query reads its terms' columns
+        self._counts: sp.csr_matrix | None = counts  # rows × vocabulary, term frequencies
+        self._count_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        w = _bm25_weights(counts)  # rows × vocabulary, CSC: a query reads its terms' columns
+        self._columns = (w.data, w.indices, w.indptr)
+
+    @property
+    def counts(self) -> sp.csr_matrix:
+        if self._counts is None:
+            assert self._count_arrays is not None
+            self._counts = _sp().csr_matrix(self._count_arrays, shape=(len(self.ids), len(self.vocab)))
+        return self._counts
+
+    @property
+    def weights(self) -> sp.csc_matrix:
+        return _sp().csc_matrix(self._columns, shape=(len(self.ids), len(self.vocab)))
 
     @staticmethod
     def refreshed(
@@ -240,6 +265,7 @@ class SparseIndex:
         # tokens of new chunks are read and counted a batch at a time: as lists of strings, a long
         # report's tokens would take several times its size in memory
         new_spans: dict[str, tuple[int, int]] = {}
+        sp = _sp()
         counted: list[sp.csr_matrix] = []
         n_new = 0
         for part in _batches([cid for cid, *_ in rows if cid not in spans]):
@@ -269,12 +295,15 @@ class SparseIndex:
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         known = [self.vocab[t] for t in dict.fromkeys(query_tokens) if t in self.vocab]
-        if not self.ids or not known:
-            return np.zeros(len(self.ids), dtype=np.float32)
-        return np.asarray(self.weights[:, known].sum(axis=1), dtype=np.float32).ravel()
+        out = np.zeros(len(self.ids), dtype=np.float32)
+        data, rows, starts = self._columns
+        for j in known:  # a column holds each row once: its weights add without collisions
+            out[rows[starts[j] : starts[j + 1]]] += data[starts[j] : starts[j + 1]]
+        return out
 
     def save(self, path: Path) -> None:
-        c, w = self.counts.tocsr(), self.weights.tocsc()
+        c = self.counts.tocsr()
+        w_data, w_indices, w_indptr = self._columns
         save_arrays(
             path,
             {
@@ -283,9 +312,9 @@ class SparseIndex:
                 "counts_data": c.data.astype(np.float32),
                 "counts_indices": c.indices.astype(np.int32),
                 "counts_indptr": c.indptr.astype(np.int64),
-                "weights_data": w.data.astype(np.float32),
-                "weights_indices": w.indices.astype(np.int32),
-                "weights_indptr": w.indptr.astype(np.int64),
+                "weights_data": w_data.astype(np.float32),
+                "weights_indices": w_indices.astype(np.int32),
+                "weights_indptr": w_indptr.astype(np.int64),
                 "generation": np.array(self.generation, dtype=np.int64),
                 **self.meta.arrays(),
             },
@@ -313,29 +342,28 @@ class SparseIndex:
             vocab = {t: i for i, t in enumerate(terms)}
             if len(vocab) != len(terms):
                 raise BadFile("a term twice in the vocabulary")
-            shape = (len(ids), len(terms))
-            counts = _checked(sp.csr_matrix, a, "counts", shape, len(ids))
-            weights = _checked(sp.csc_matrix, a, "weights", shape, len(terms))
+            counts = _checked(a, "counts", major=len(ids), minor=len(terms))
+            columns = _checked(a, "weights", major=len(terms), minor=len(ids))
             meta = RowMeta.from_arrays(a, len(ids))
         except (BadFile, ValueError):
             return None
         index = SparseIndex.__new__(SparseIndex)  # the weights are read, not computed again
-        index.ids, index.counts, index.vocab, index.meta = ids, counts, vocab, meta
-        index.generation, index.weights = int(a["generation"]), weights
+        index.ids, index.vocab, index.meta, index.generation = ids, vocab, meta, int(a["generation"])
+        index._counts, index._count_arrays, index._columns = None, counts, columns
         return index
 
 
-def _checked(kind: type, a: dict[str, np.ndarray], name: str, shape: tuple[int, int], major: int) -> sp.spmatrix:
-    """A CSR or CSC matrix from its stored arrays, refused unless they describe a matrix of this shape."""
+def _checked(a: dict[str, np.ndarray], name: str, major: int, minor: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A CSR or CSC matrix's stored arrays (data, indices, indptr), refused unless they describe a matrix
+    of `major` rows (CSR) or columns (CSC) whose indices stay under `minor`."""
     data, indices, indptr = a[f"{name}_data"], a[f"{name}_indices"], a[f"{name}_indptr"]
-    minor = shape[1] if kind is sp.csr_matrix else shape[0]
     if len(indptr) != major + 1 or indptr[0] != 0 or indptr[-1] != len(data) or len(indices) != len(data):
         raise BadFile(f"{name}: the sparse matrix does not match its shape")
     if np.any(np.diff(indptr) < 0) or (len(indices) and (indices.min() < 0 or indices.max() >= minor)):
         raise BadFile(f"{name}: an index out of range")
     if len(data) and not np.isfinite(data).all():
         raise BadFile(f"{name}: a value that is not a number")
-    return kind((data, indices, indptr), shape=shape)
+    return data, indices, indptr
 
 
 def _batches(items: list[str], size: int = 2000) -> Iterator[list[str]]:
@@ -345,6 +373,7 @@ def _batches(items: list[str], size: int = 2000) -> Iterator[list[str]]:
 
 def _count(token_rows: list[list[str]], vocab: dict[str, int]) -> sp.csr_matrix:
     """Term-frequency rows; new terms are added to vocab."""
+    sp = _sp()
     indptr, indices, data = [0], [], []
     for tokens in token_rows:
         tf: dict[int, int] = {}
@@ -361,10 +390,12 @@ def _count(token_rows: list[list[str]], vocab: dict[str, int]) -> sp.csr_matrix:
 
 
 def _widened(m: sp.csr_matrix, width: int) -> sp.csr_matrix:
+    sp = _sp()
     return sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], width))
 
 
 def _bm25_weights(counts: sp.csr_matrix) -> sp.csc_matrix:
+    sp = _sp()
     n = counts.shape[0]
     if n == 0:
         return sp.csc_matrix(counts.shape, dtype=np.float32)

@@ -8,7 +8,11 @@ that rule, not looked up in a list of known short names.
 from __future__ import annotations
 
 import functools
+import importlib.util
+import json
 import re
+import unicodedata
+from pathlib import Path
 
 PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?[省市区县]")
 # characters a body's name ends with; an abbreviation keeps the last one ("…信息化局" → "…局")
@@ -64,12 +68,48 @@ PLACE_PART = re.compile(r"[\u4e00-\u9fff]+?(?:综合实验区|自治州|自治�
 SPELLED_SUFFIX = re.compile(r"(?:维吾尔|壮族|回族)?(?:自治区|自治州)$|地区$|[省市州县]$")
 
 
-def spelled(place: str) -> str:
-    """A place name as a file name spells it: "南昌市" → "nanchang", "新疆自治区" → "xinjiang"."""
-    from pypinyin import lazy_pinyin
+@functools.lru_cache(maxsize=1)
+def _readings_table() -> dict[str, str]:
+    """pypinyin's reading table (code point → "zhòng,chóng"), read as data: importing pypinyin loads its
+    phrase dictionary and trains a segmenter (0.5 s of a cold ask) that a file-name match never needs."""
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    path = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.json"
+    return json.loads(path.read_text(encoding="utf-8"))
 
-    core = SPELLED_SUFFIX.sub("", place)
-    return "".join(lazy_pinyin(core)) if len(core) >= 2 else ""
+
+@functools.lru_cache(maxsize=4096)
+def readings(char: str) -> tuple[str, ...]:
+    """Every reading of a character as a file name writes it, without tones: 重 → zhong, chong;
+    绿 → lv, lu (ü written either way)."""
+    out: dict[str, None] = {}
+    for r in _readings_table().get(str(ord(char)), "").split(","):
+        plain = unicodedata.normalize("NFD", r).replace("u\u0308", "v")
+        plain = "".join(c for c in plain if not unicodedata.combining(c))
+        if plain:
+            out[plain] = None
+            if "v" in plain:
+                out[plain.replace("v", "u")] = None
+    return tuple(out)
+
+
+def spelled_by(run: str, word: str, shortest: int = 2, longest: int = 8) -> set[str]:
+    """The pieces of run ({shortest}–{longest} characters) that spell word in some reading of each
+    character: "重庆市" → {"重庆"} for "chongqing". Every reading counts: a file name may read a
+    character either way, and a piece must spell the whole word."""
+    out: set[str] = set()
+    for i in range(len(run)):
+        todo = [(i, 0)]
+        while todo:
+            j, at = todo.pop()
+            if at == len(word):
+                if shortest <= j - i <= longest:
+                    out.add(run[i:j])
+                continue
+            if j < len(run) and j - i < longest:
+                todo += [(j + 1, at + len(r)) for r in readings(run[j]) if word.startswith(r, at)]
+    return out
 
 
 # words a file name spells that are no body's name ("shibenji" is 市本级, "tiaozheng" 调整)
@@ -82,20 +122,12 @@ def file_name_parts(doc_id: str) -> list[str]:
     return re.split(r"[-_.\s]+", doc_id.lower())
 
 
-@functools.lru_cache(maxsize=64)
-def _question_spellings(question: str) -> dict[str, frozenset[str]]:
-    """Pinyin → the question's name-like pieces of 3 to 8 characters spelled so; read once per question,
-    not once per report (a question is matched against every report's file name)."""
-    from pypinyin import lazy_pinyin
-
-    out: dict[str, set[str]] = {}
-    for run in CJK.findall(question):
-        for n in range(3, min(8, len(run)) + 1):
-            for i in range(len(run) - n + 1):
-                piece = run[i : i + n]
-                if not NOT_SPELLED.search(piece):
-                    out.setdefault("".join(lazy_pinyin(piece)), set()).add(piece)
-    return {k: frozenset(v) for k, v in out.items()}
+@functools.lru_cache(maxsize=256)
+def _spelled_pieces(question: str, part: str) -> frozenset[str]:
+    """The question's name-like pieces of 3 to 8 characters that spell a part of a file name; kept, as a
+    question is matched against every report's file name."""
+    pieces = {p for run in CJK.findall(question) for p in spelled_by(run, part, 3, 8)}
+    return frozenset(p for p in pieces if not NOT_SPELLED.search(p))
 
 
 def spelled_names(question: str, doc_id: str) -> set[str]:
@@ -104,8 +136,7 @@ def spelled_names(question: str, doc_id: str) -> set[str]:
     parts = {p for p in file_name_parts(doc_id) if len(p) >= MIN_SPELLED_NAME and p.isalpha()}
     if not parts:
         return set()
-    spellings = _question_spellings(question)
-    return {piece for p in parts for piece in spellings.get(p, ())}
+    return {piece for p in parts for piece in _spelled_pieces(question, p)}
 
 
 def spelled_bodies(question: str, doc_id: str) -> list[str]:
@@ -124,8 +155,10 @@ def spelled_bodies(question: str, doc_id: str) -> list[str]:
 
 def spelled_in(place: str, doc_id: str) -> bool:
     """The report's file name spells the place as one of its parts (jiangxi-nanchang-2025-fubiao)."""
-    word = spelled(place)
-    return bool(word) and word in file_name_parts(doc_id)
+    core = SPELLED_SUFFIX.sub("", place)
+    return len(core) >= 2 and any(
+        core in spelled_by(core, p, len(core)) for p in file_name_parts(doc_id) if p.isalpha()
+    )
 
 
 def abbreviates(short: str, full: str) -> bool:

@@ -80,3 +80,42 @@ def test_the_cached_tokenizer_and_weights_embed_exactly_as_the_wheel(tmp_path: P
     tok.write_bytes(b"not a cache")  # a damaged cache is rebuilt, not trusted
     assert np.allclose(UseM3Embedder(tmp_path).embed(texts), fresh, atol=1e-5)
     assert isinstance(cached_tokenizer(UseTokenizer, model, tmp_path, {}), UseTokenizer)
+
+
+def test_the_word_table_cuts_exactly_as_jiebas_whole_dictionary(corpus_settings: Settings, tmp_path: Path) -> None:
+    """A cold ask cuts with the word table (ingest/wordtable.py): on every line of the corpus's reports and
+    every development question it must give jieba's words, search words and part-of-speech tags."""
+    import json
+
+    import jieba
+    import jieba.posseg
+
+    from ingest.wordtable import SHORT, open_table
+
+    store = Store(corpus_settings)
+    chunks = store.catalog.chunks(sorted(store.catalog.all_chunk_ids()))
+    lines = {line for c in chunks.values() for line in c.text.split("\n") if 0 < len(line) <= SHORT}
+    gold = ROOT / "eval" / "gold" / "dev.jsonl"
+    lines |= {json.loads(x)["question"] for x in gold.read_text(encoding="utf-8").splitlines() if x.strip()}
+    assert len(lines) > 1000
+    table = open_table(tmp_path / "cache")
+    assert table is not None
+    jieba.initialize()
+    for line in sorted(lines):
+        assert table.lcut(line) == jieba.lcut(line), line
+        assert table.lcut_for_search(line) == jieba.lcut_for_search(line), line
+        assert table.tagged(line) == [(w.word, w.flag) for w in jieba.posseg.lcut(line)], line
+
+
+def test_a_cold_ask_loads_neither_jiebas_dictionary_nor_its_tags(corpus_settings: Settings) -> None:
+    code = (
+        "import sys, jieba; from ui.cli import main; main(['ask', sys.argv[1]]); "
+        "import jieba.posseg as p; print('LOADED', jieba.dt.initialized, len(p.dt.word_tag_tab))"
+    )
+    env = {"BUDGETQA_HOME": str(corpus_settings.home), "PATH": "/usr/bin:/bin", "HOME": str(corpus_settings.home)}
+    r = subprocess.run(
+        [sys.executable, "-c", code, QUESTION], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "42,400万元" in r.stdout
+    assert "LOADED False 0" in r.stdout
