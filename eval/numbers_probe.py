@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from ingest.periods import paragraph_head
 from ingest.pipeline import Store
 from ingest.statements import SENTENCE, mentions
 from rag.numbers import KeyedFacts, check_numbers, keyed_reports
@@ -52,10 +53,13 @@ def report_sentences(store: Store, doc_id: str) -> list[tuple[str, int | None, s
     for c in store.catalog.doc_chunks(doc_id):
         if c.kind != "text":
             continue
+        at = 0
         for s in SENTENCE.split(c.text):
+            start, at = at, at + len(s)
             s = s.strip()
             if s and mentions(s):
-                out.append((s, c.page, c.section))
+                head = paragraph_head(c.text, start)  # "（二）项目支出": what its items are part of
+                out.append((s, c.page, f"{c.section} > {head}" if head else c.section))
     return list(dict.fromkeys(out))
 
 

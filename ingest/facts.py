@@ -180,7 +180,7 @@ def table_facts(
     if not t.aligned:
         return _flagged_facts(doc_id, tid, t, page)
     paths = _column_paths(t.header, width)
-    profile = table_profile(t.title, report_kind)
+    profile = table_profile(t.title, report_kind, year)
     facts: list[Fact] = []
     for codes, lj, values in _halves(t, width):
         flow = _half_flow(paths, lj, values, t) if profile.name in ("总表", "财政拨款总表") else ""

@@ -30,6 +30,7 @@ FUND_WORDS = re.compile(
 )
 
 # Parts of a whole: spending by kind, 基本支出 by 人员/公用, income by source.
+PROJECT = "项目"  # the part a project table's rows are: each a project of the 项目支出
 SPEND_PARTS = ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出")
 COST_PARTS = ("人员经费", "公用经费")
 INCOME_SOURCES = (
@@ -135,8 +136,8 @@ def stage_of(text: str, default: str = "") -> str:
         return "上年"
     if "调整预算" in rest:
         return "调整预算"
-    if re.search(r"执行数|执行情况", rest) and "预算" in rest:
-        return "执行"
+    if re.search(r"执行数|执行情况|预算执行|快报数?|完成数", rest) and ("预算" in rest or default != "决算"):
+        return "执行"  # the year's outturn (快报数: as first reported); in a 决算 report that is its 决算
     if "决算" in rest:
         return "决算"
     if "预算" in rest:
@@ -175,16 +176,23 @@ class TableProfile:
         return bool(self.name)
 
 
-def table_profile(title: str, report_kind: str) -> TableProfile:
+def table_profile(title: str, report_kind: str, year: int | None = None) -> TableProfile:
     profile = _profile(norm(title), report_kind)
+    years = {int(y) for y in re.findall(r"(?<!\d)(20\d\d)年", title)}
+    if year and len(years) == 1 and year not in years:
+        # "市本级2025年一般公共预算收支平衡情况表" in a 2026 budget report: that year's figures, its stage
+        # told by the title or the column ("快报数"), else unknown (ingest/statements.py keys the text alike)
+        profile = replace(profile, stage=f"{years.pop()}年{stage_of(norm(title))}")
     # a city's 附表 are either the whole city's or its own (本级); department tables are neither
     level = (
         "本级"
         if "本级" in title
         else "全市"
         if profile.known
-        and re.search(r"[市省]", norm(title))
-        and re.search(r"[市省](?:一般公共|政府性基金|国有资本|社会保险|本级)", norm(title))
+        and (
+            re.search(r"全[市省区县]", norm(title))
+            or re.search(r"[市省](?:一般公共|政府性基金|国有资本|社会保险|本级)", norm(title))
+        )
         else ""
     )
     return replace(profile, level=level)
@@ -199,12 +207,15 @@ def _profile(t: str, report_kind: str) -> TableProfile:
     if re.search(r"债务|债券", t):
         return TableProfile("债务表", "", "", "", stage)
     if re.search(r"转移支付|对下|返还", t):
-        return TableProfile("转移支付表", fund_of(t), "支出", "", stage)
+        # its 卫生健康支出 is the part of that spending paid to lower governments, not the whole
+        return TableProfile("转移支付表", fund_of(t), "支出", "转移支付", stage)
     if "三公" in t:
         return TableProfile("三公表", "财政拨款", "支出", "", stage)
     if "机关运行经费" in t:
         return TableProfile("三公表", "财政拨款", "支出", "", stage)
     fund = fund_of(t) or "全部"
+    if "项目支出" in t and not re.search(r"基本支出|收支|收入", t):
+        return TableProfile("支出表", fund, "支出", PROJECT, stage)  # its rows are projects
     if "基本支出" in t:
         return TableProfile("基本支出表", fund if fund != "全部" else "一般公共预算", "支出", "基本支出", stage)
     has_in, has_out = "收入" in t or "收支" in t, "支出" in t or "收支" in t
@@ -256,6 +267,8 @@ def column_key(column_path: str, profile: TableProfile, year: int | None = None)
     if st:
         out["stage"] = st
     dated = re.search(r"(20\d\d)年", joined)
+    if dated:
+        out["year"] = dated.group(1)
     if dated and year and int(dated.group(1)) < year:
         out["stage"] = "上年"  # "2020年决算" in a 2021 report
     return out
@@ -344,6 +357,14 @@ def cell_key(
         item = col["item"]  # 三公 tables: items in columns, one row of values
     elif not row_label:
         item = ""
+        last = norm(column_path.split(" > ")[-1]) if column_path else ""
+        if (
+            profile.name == "三公表"
+            and last
+            and not TOTAL_COLUMN.search(last)
+            and not re.search(r"三公|合计|小计|总计", last)
+        ):
+            item = last  # "会议费", "培训费": columns beside the 三公 items in one table, not part of them
     if profile.name == "三公表" and not item:
         item = "三公经费"
     if profile.name == "三公表" and row.get("total_row") and col.get("item"):
@@ -352,9 +373,17 @@ def cell_key(
     flow = profile.flow or row.get("flow") or col.get("flow") or half_flow
     scope = row.get("scope") or col.get("scope") or profile.scope
     part = row.get("part") or col.get("part") or profile.part
+    if profile.name == "转移支付表" and re.search(r"转移支付|返还|补助", row_label):
+        part = ""  # "三、专项转移支付", "返还性支出": the transfers themselves
     if profile.name == "基本支出表" and part == "基本支出" and col.get("part") in COST_PARTS and item == "":
         part = col["part"]  # the 合计 row's 人员经费 / 公用经费 column
     stage = col.get("stage") or profile.stage or report_stage(report_kind)
+    dated = YEAR_STAGE.fullmatch(profile.stage)
+    if dated and col.get("year") and col["year"] != dated.group(1):  # its "2024年决算数" column
+        stage = f"{col['year']}年{stage_of(column_path)}"
+    elif dated:  # a table of another year: its year, with the title's or else the column's stage
+        base = col.get("stage", "")
+        stage = profile.stage if dated.group(2) or base in ("", "上年") else profile.stage + base
     if item in THREE_PUBLIC:
         scope = "财政拨款"  # 三公 figures are reported for 财政拨款 spending only
     return FigureKey(
@@ -374,7 +403,9 @@ STAGE_ONLY = re.compile(
     r"^(?:20\d\d年度?)?(?:完成)?(?:当年|全年|年初|本年|调整)?(?:支出)?"
     r"(?:预算执行数|预算安排|预算数?|决算数?|执行数|调整预算数?)(?:为|是)?$"
 )
-PATH_FORM = re.compile(r"([^（）“”\"]{2,30}?)（类）([^（）“”\"]{1,30}?)（款）(?:([^（）“”\"]{1,30}?)（项）)?")
+# a name may hold one bracketed word of its own: "中医（民族）医院（项）"
+_PATH_NAME = r"(?:[^（）“”\"]|（(?![类款项]）)[^（）“”\"]{1,8}）)"
+PATH_FORM = re.compile(rf"({_PATH_NAME}{{2,30}}?)（类）({_PATH_NAME}{{1,30}}?)（款）(?:({_PATH_NAME}{{1,30}}?)（项）)?")
 
 
 def phrase_key(phrase: str, report_kind: str, items: frozenset[str] = frozenset()) -> FigureKey | None:
@@ -391,6 +422,8 @@ def _phrase_key(phrase: str, report_kind: str, items: frozenset[str]) -> FigureK
     raw = re.sub(r"（类）支出", "支出（类）", raw).replace("支出支出", "支出")  # "科学技术（类）支出"
     m = PATH_FORM.search(raw)
     stage = stage_of(raw, report_stage(report_kind))
+    if m and not m.group(3) and "（项）" in raw[m.end() :]:
+        return None  # a 项 named but not read: its 款 is not the figure's item
     if m:
         path = tuple(x for x in (m.group(1), m.group(2), m.group(3)) if x)
         path = tuple(NUMBERING.sub("", p) for p in path)
@@ -437,6 +470,8 @@ def _phrase_key(phrase: str, report_kind: str, items: frozenset[str]) -> FigureK
     if candidates:
         item = max(candidates, key=len)
         head = lab[: -len(item)]
+        if head and not starts_word(lab, len(head)):
+            return None  # "普通教育支出", "其他科学技术支出": a narrower item than the table's 教育支出
         return FigureKey(
             scope=fund_of(head),
             flow="支出" if item.endswith("支出") else flow,
@@ -445,6 +480,21 @@ def _phrase_key(phrase: str, report_kind: str, items: frozenset[str]) -> FigureK
             stage=stage,
         )
     return None
+
+
+def starts_word(text: str, i: int) -> bool:
+    """Does a word start at text[i]? Not after 其他 (the classification's residual item of what follows)
+    and not inside a word jieba reads across it ("普通|教育支出" is 普通教育 + 支出)."""
+    if text[:i].endswith("其他"):
+        return False
+    from ingest.index import words
+
+    at = 0
+    for w in words(text):
+        if at >= i:
+            return at == i
+        at += len(w)
+    return at == i
 
 
 # "万里街道办事处收入预算16497.86万元", "支出决算总额…": a body's whole income or spending, its 总计 row
@@ -471,22 +521,37 @@ def stage_only(phrase: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------- matching
+YEAR_STAGE = re.compile(r"(20\d\d)年(.*)")
+
+
+def stages_agree(said: str, cell: str) -> bool:
+    """Can a figure of stage `said` be a cell of stage `cell`? Either unknown, or equal; a year's stage
+    ("2025年", "2025年执行") needs the same year and, when both say one, the same stage."""
+    if not said or not cell or said == cell:
+        return True
+    a, b = YEAR_STAGE.fullmatch(said), YEAR_STAGE.fullmatch(cell)
+    if not a or not b or a.group(1) != b.group(1):
+        return False
+    return not a.group(2) or not b.group(2) or a.group(2) == b.group(2)
+
+
 def _names_equal(a: str, b: str) -> bool:
     return LEVEL_MARK.sub("", norm(a)) == LEVEL_MARK.sub("", norm(b))
 
 
 def compatible(said: FigureKey, cell: FigureKey) -> bool:
     """Could `cell` be the figure `said` names? Fields the statement leaves empty match anything,
-    except the part: a figure with no part named is the whole, never its 基本支出 column."""
+    except the part: a figure with no part named is the whole, never its 基本支出 column — but a project
+    table's row is named by the project alone. Stages of another year match by year (`stages_agree`)."""
     if said.kind != cell.kind:
         return False
     if said.scope and cell.scope and said.scope != cell.scope:
         return False
     if said.flow and cell.flow and said.flow != cell.flow:
         return False
-    if said.part != cell.part:
-        return False
-    if said.stage and cell.stage and said.stage != cell.stage:
+    if said.part != cell.part and not (cell.part == PROJECT and said.part in ("", "项目支出") and not said.path):
+        return False  # a project is named by its own name; a classification path is never a project row
+    if not stages_agree(said.stage, cell.stage):
         return False
     if said.level and cell.level and said.level != cell.level:
         return False

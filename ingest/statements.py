@@ -17,7 +17,8 @@ from decimal import Decimal
 from functools import lru_cache
 
 from ingest.facts import UNIT_FACTOR, parse_decimal
-from ingest.keys import PATH_FORM, FigureKey, phrase_key, stage_only
+from ingest.keys import PATH_FORM, SPEND_PARTS, YEAR_STAGE, FigureKey, norm, phrase_key, stage_of, stage_only
+from ingest.periods import HEAD_PART, PART_HEAD, YEAR, context_scope, other_period
 
 AMOUNT = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 NUMBER = re.compile(r"(?<![\d.,])" + AMOUNT + r"\s*(亿元|万元|千元|元|%)")
@@ -30,6 +31,10 @@ SENTENCE = re.compile(r"(?<=[。！？!?\n])|(?<=[\u4e00-\u9fff%）)”]\.)(?!\d
 # "…开展部门评价，涉及一般公共预算支出104.89万元，政府性基金预算支出0万元": after these words a
 # sentence lists the money of a subset (projects evaluated, funds involved), not the report's totals
 SUBSET = re.compile(r"涉及|覆盖资金|绩效评价|绩效自评|开展评价")
+NET = re.compile(r"扣除|除去|剔除|扣减")
+DONE = re.compile(r"完成|实现|快报")
+# "（二）项目支出：…417.41万元，…，其中：一般公共服务支出417.41万元": the items listed are of that part
+SUB_LIST = re.compile("(" + "|".join(SPEND_PARTS) + r")[^。；;]*?其中")
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class Statement:
     phrase: str
     kind: str  # level | change
     key: FigureKey | None
+    net: bool = False  # stated after "扣除…" in its sentence: net of items a table's row may include
 
 
 def _clause_before(text: str, start: int) -> str:
@@ -82,22 +88,6 @@ def _clause_before(text: str, start: int) -> str:
     if q >= 0 and "”" in head[q:] and ("（类）" in head[q:] or "（款）" in head[q:]):
         clause = head[q:]
     return clause.strip()
-
-
-PARTIAL_YEAR = re.compile(r"上半年|[1一][-—~至到][6六]月|前三季度|[一二三]季度|1[-—~至到]\d{1,2}月")
-YEAR = re.compile(r"(?<!\d)(20\d\d)年")
-
-
-def other_period(text: str, context: str, year: int | None) -> str:
-    """The stage a sentence speaks of when it is not the report's year: "期中" for half a year or a
-    quarter, "2022年" for a later year (a city 决算 report also reports the next year's execution).
-    A report's title quoted in the text ("据《…2022年上半年预算执行情况的报告》") names no period."""
-    text = re.sub(r"《[^》]*》", "", text)
-    if PARTIAL_YEAR.search(text) or not YEAR.search(text) and PARTIAL_YEAR.search(context):
-        return "期中"
-    years = [int(y) for y in YEAR.findall(text)] or [int(y) for y in YEAR.findall(context)]
-    later = [y for y in years if year and y > year]
-    return f"{later[0]}年" if later and len(set(years)) == 1 else ""
 
 
 def statements(
@@ -127,8 +117,39 @@ def _statements(
     out: list[Statement] = []
     offset = 0
     subject: FigureKey | None = None
+    fund, level = context_scope(context)
+
+    def placed(key: FigureKey, sentence: str, start: int, clause: str) -> FigureKey:
+        """The key with what the words around it tell: the period of its clause or sentence, the part
+        a "其中" list falls under ("项目支出…，其中：一般公共服务支出A"), the heading's fund and level."""
+        period = other_period(sentence, context, year, clause, start)
+        if period:  # "2025年" with the stage its words say ("完成" the outturn), matched by stages_agree
+            said = "执行" if DONE.search(clause) else stage_of(norm(clause))
+            key = replace(key, stage=period + said if YEAR_STAGE.fullmatch(period) else period)
+        elif report_kind == "预算" and key.stage == "预算" and DONE.search(clause):
+            key = replace(key, stage="执行")  # a budget report's "收入完成A": last year's outturn, not the draft
+        under = next((m.group(1) for m in SUB_LIST.finditer(sentence[:start])), "") or para_part
+        if under and not key.part and key.item:
+            key = replace(key, part=under)
+        if fund and not key.scope:
+            key = replace(key, scope=fund)
+        if level and not key.level:
+            key = replace(key, level=level)
+        return key
+
+    # the part a paragraph opened with ("（二）项目支出：…"): its items are of that part; a sentence checked
+    # alone has its paragraph's head as the last heading of its context
+    head_part = HEAD_PART.search(context.split(" > ")[-1])
+    para_part = head_part.group(1) if head_part else ""
+    new_line = True
     for sentence in SENTENCE.split(text):
-        period = other_period(sentence, context, year)
+        if new_line and offset:
+            opened = PART_HEAD.match(sentence)
+            para_part = opened.group(1) if opened else ""
+        elif new_line:
+            opened = PART_HEAD.match(sentence)
+            para_part = opened.group(1) if opened else para_part
+        new_line = sentence.endswith("\n")
         if not sentence.strip():
             subject = None  # a blank line: the next paragraph names its own subject
         found = mentions(sentence)
@@ -151,15 +172,14 @@ def _statements(
                 continue
             stage = stage_only(clause)
             if stage:
-                key = replace(subject, stage=period or stage) if subject else None
-                out.append(Statement(mm, clause, "level", key))
+                key = placed(replace(subject, stage=stage), sentence, m.start, clause) if subject else None
+                out.append(Statement(mm, clause, "level", key, bool(NET.search(sentence[: m.start]))))
                 continue
             key = phrase_key(clause, report_kind, items)
             subject = key  # an amount of something unkeyed: what follows can't lean on an older subject
             if key is not None:
-                if period:
-                    key = replace(key, stage=period)
-            out.append(Statement(mm, clause, "level", key))
+                key = placed(key, sentence, m.start, clause)
+            out.append(Statement(mm, clause, "level", key, bool(NET.search(sentence[: m.start]))))
         offset += len(sentence)
     return tuple(out)
 
@@ -562,10 +582,17 @@ def garbled(text: str) -> bool:
     return bool(ORPHAN_UNIT.search(_compact(text)))
 
 
-def derived_figures(text: str, resolve: Callable[[str], Decimal | None] | None = None) -> list[Derived]:
+def derived_figures(
+    text: str,
+    resolve: Callable[[str], Decimal | None] | None = None,
+    context: str = "",
+    year: int | None = None,
+) -> list[Derived]:
     """增加X，增长Y% → Y = X/(A−X); 减少X，下降Y% → Y = X/(A+X); 完成预算B的Z% / 执行率 → Z = A/B;
     A…B，比…增加Z% → Z = (B−A)/A; "其中…B，占W%" / "占<whole>的W%" → W = B/whole. `resolve` gives
-    the amount (元) of a named whole that the sentence does not state, from the report's tables."""
+    the amount (元) of a named whole that the sentence does not state, from the report's tables — of
+    the report's own period only: a sentence of another (`other_period` with `context` and `year`)
+    gets no whole from them."""
     figs = read_figures(text)
     spans = sentence_spans(text)
     out: list[Derived] = []
@@ -587,7 +614,7 @@ def derived_figures(text: str, resolve: Callable[[str], Decimal | None] | None =
         if d is not None:
             out.append(d)
     done = {d.end for d in out}
-    out += [d for d in _shares(text, resolve) if d.end not in done]
+    out += [d for d in _shares(text, resolve, context, year) if d.end not in done]
     return out
 
 
@@ -612,11 +639,15 @@ def _derived(
     )
 
 
-def _shares(text: str, resolve: Callable[[str], Decimal | None] | None) -> list[Derived]:
+def _shares(
+    text: str, resolve: Callable[[str], Decimal | None] | None, context: str = "", year: int | None = None
+) -> list[Derived]:
     out: list[Derived] = []
     offset = 0
     before: tuple[str, list[Mention]] = ("", [])
+    tables = resolve
     for sentence in SENTENCE.split(text):
+        resolve = tables if tables is None or year is None or not other_period(sentence, context, year) else None
         money = [m for m in mentions(sentence) if m.yuan is not None]
         for m in SHARE.finditer(sentence):
             part = _interval(m.group(1))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,7 @@ class WordTable:
         self.tokenizer.initialized = True  # its FREQ is filled here, never from the whole dictionary
         self._tags: dict[str, str] = {}
         self._asked: set[str] = set()
+        self._lock = threading.Lock()  # a server's threads: a text is cut only after its entries are read
         self._pos: Any = None
 
     @property
@@ -103,15 +105,21 @@ class WordTable:
                     self._tags[w] = tag
 
     def lcut(self, text: str) -> list[str]:
-        self._learn(text)
-        return self.tokenizer.lcut(text)
+        with self._lock:
+            self._learn(text)
+            return self.tokenizer.lcut(text)
 
     def lcut_for_search(self, text: str) -> list[str]:
-        self._learn(text)
-        return self.tokenizer.lcut_for_search(text)
+        with self._lock:
+            self._learn(text)
+            return self.tokenizer.lcut_for_search(text)
 
     def tagged(self, text: str) -> list[tuple[str, str]]:
         """jieba.posseg's words and tags, its tags of dictionary words read from the table."""
+        with self._lock:
+            return self._tagged(text)
+
+    def _tagged(self, text: str) -> list[tuple[str, str]]:
         self._learn(text)
         if self._pos is None:
             pos = posseg().POSTokenizer.__new__(posseg().POSTokenizer)  # its __init__ reads every tag

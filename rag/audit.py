@@ -298,7 +298,7 @@ def audit_report(store: Store, doc_id: str) -> AuditResult:
             skipped.append((name, why))
 
     no_text, no_tables = "报告没有正文", "报告中没有读出表格"
-    run("rates", has_text, no_text, lambda: rate_findings(chunks, kf.resolve))
+    run("rates", has_text, no_text, lambda: rate_findings(chunks, kf.resolve, year))
     run("direction", has_text, no_text, lambda: direction_findings(chunks))
     run("parts", has_text, no_text, lambda: parts_findings(chunks))
     run(

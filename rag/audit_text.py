@@ -95,11 +95,14 @@ def _rate_finding(c: Chunk, d: Derived) -> Finding:
     )
 
 
-def rate_findings(chunks: list[Chunk], resolve: Callable[[str], Decimal | None] | None) -> list[Finding]:
-    """Growth rates, A→B changes, execution rates and shares recomputed from the amounts they refer to."""
+def rate_findings(
+    chunks: list[Chunk], resolve: Callable[[str], Decimal | None] | None, year: int | None = None
+) -> list[Finding]:
+    """Growth rates, A→B changes, execution rates and shares recomputed from the amounts they refer to
+    (a share's whole from the tables only for a sentence of the report's own year)."""
     out: list[Finding] = []
     for c in _text_chunks(chunks):
-        for d in derived_figures(c.text, resolve):
+        for d in derived_figures(c.text, resolve, c.section, year):
             if d.status != "verified":
                 out.append(_rate_finding(c, d))
     return out

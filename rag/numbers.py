@@ -153,11 +153,27 @@ def _judge_level(s: Statement, kf: KeyedFacts) -> tuple[str, Fact | None, str]:
         f = _most_specific(s.key, cands)
         if any(c.doubt for c in cands):
             return _unsure(next(c for c in cands if c.doubt), kf)
+        level = _level_unsure(s.key, f, kf) or ("文中数额扣除了若干项目，口径可能与表中不同" if s.net else "")
+        if level:
+            return "unclear", f, f"{where(f, kf.title)} 为{f.value}{f.unit}，但{level}；无法判定是否矛盾"
         return "mismatch", f, f"表中为{f.value}{f.unit}：{where(f, kf.title)}；文中为{m.text}"
     listed = "；".join(
         f"{where(f, kf.title)} {f.value}{f.unit}" + (f"（{f.doubt}）" if f.doubt else "") for f in cands[:3]
     )
     return "unclear", None, f"有{len(cands)}个单元格可能对应「{s.key.describe()}」，均不等于{m.text}：{listed}"
+
+
+def _level_unsure(said: FigureKey, cell: Fact, kf: KeyedFacts) -> str:
+    """Why a differing cell may be of another level than the sentence (全市 vs 本级), or "": a ✗ needs
+    the same level said on both sides, or a report whose tables hold this item at one level only."""
+    assert cell.key is not None
+    if said.level and not cell.key.level:
+        return f"文中是{said.level}的数，表格未注明全市还是本级"
+    if not said.level and cell.key.level:
+        levels = {f.key.level for f in kf.by_item.get(LEVEL_MARK.sub("", norm(said.item)), []) if f.key}
+        if len(levels - {""}) > 1 or "" in levels:
+            return "文中未说明是全市还是本级，报告两种口径都有"
+    return ""
 
 
 def _most_specific(key: FigureKey, facts: list[Fact]) -> Fact:
@@ -184,7 +200,10 @@ def _number(m: Mention, status: str, source: dict, note: str) -> CheckedNumber:
 
 def _derived_number(m: Mention, d: Derived) -> CheckedNumber:
     labels = {"verified": "重算一致", "rounding": "重算差在末位（尾数）", "mismatch": "重算不符"}
-    return _number(m, d.status, {"derived": d.how, "inputs": list(d.inputs)}, f"{labels[d.status]}：{d.how}")
+    source = {"derived": d.how, "inputs": list(d.inputs)}
+    if d.status == "mismatch" and not d.certain:  # what the audit calls a 提示 is no ✗ here either
+        return _number(m, "unclear", source, f"重算为{d.how}，但{d.why}；无法判定是否矛盾")
+    return _number(m, d.status, source, f"{labels[d.status]}：{d.how}")
 
 
 def check_numbers(text: str, reports: list[KeyedFacts], passages: list[str], context: str = "") -> list[CheckedNumber]:
@@ -194,7 +213,7 @@ def check_numbers(text: str, reports: list[KeyedFacts], passages: list[str], con
     first = reports[0] if reports else None
     derived: dict[int, Derived] = {}
     for kf in reports or []:
-        for d in derived_figures(text, kf.resolve):
+        for d in derived_figures(text, kf.resolve, context, kf.year):
             prev = derived.get(d.end)
             if prev is None or RANK[d.status] < RANK[prev.status]:
                 derived[d.end] = d

@@ -159,3 +159,107 @@ def test_a_lower_header_span_stops_where_the_span_above_it_stops() -> None:
     hosting = [f for f in facts if f.column.startswith("公务接待费")]
     assert [f.column for f in hosting] == ["公务接待费 > 预算数"]
     assert hosting[0].key is not None and hosting[0].key.item == "公务接待费"
+
+
+def test_the_period_part_fund_and_level_of_a_sentence_come_from_its_words_and_heading() -> None:
+    """False ✗ of the wide corpus's number probe, each a class: a 2026 budget report's 2025 execution
+    (the heading's year, the clause's year), several years added up, the items "其中" lists under 项目支出,
+    and the fund and level a heading names (Chaoyang, Changchun, Dongguan, Changsha, Hetian)."""
+    from ingest.statements import statements
+
+    def keys(sentence: str, context: str, items: frozenset[str] = frozenset(), year: int = 2026) -> dict:
+        return {s.mention.text: s.key for s in statements(sentence, "预算", items, context, year)}
+
+    items = frozenset({"卫生健康支出", "一般公共服务支出", "超长期特别国债", "就业补助"})
+    k = keys(
+        "市本级主要支出事项是：一般公共服务支出51661万元，卫生健康支出164298万元。",
+        "一、2025年预算执行情况 > （一）2025年预算收支执行情况 > 1.一般公共预算收支情况",
+        items,
+    )
+    assert k["164298万元"].stage == "2025年" and k["164298万元"].scope == "一般公共预算"
+    k = keys("2026年“三公经费”预算数为7.61万元，2025年预算数为9.23万元。", "七、“三公”经费情况说明")
+    assert k["7.61万元"].stage == "预算" and k["9.23万元"].stage == "2025年预算"
+    k = keys(
+        "累计获批超长期特别国债72.78亿元。五年来累计发放各类就业补助17.38亿元。",
+        "二、“十四五”时期财政改革发展成效",
+        items,
+    )
+    assert k["72.78亿元"].stage == "累计" and k["17.38亿元"].stage == "累计"
+    k = keys(
+        "（二）项目支出：2026年本单位项目支出预算417.41万元，主要是单位为完成特定行政工作任务而发生的支出，"
+        "其中：一般公共服务支出417.41万元，主要用于信访业务工作专项。",
+        "第一部分部门预算公开说明 > 四、一般公共预算拨款支出",
+        items,
+    )
+    assert [x.part for x in k.values() if x] == ["项目支出"]
+    k = keys(
+        "政府性基金预算支出7.56亿元。", "一、2025年地区本级财政决算情况 > （二）政府性基金预算收支决算情况", year=2025
+    )
+    assert k["7.56亿元"].level == "本级"
+
+
+def test_a_narrower_item_and_a_transfer_table_are_not_the_item_the_sentence_names() -> None:
+    """ "普通教育支出" is not the table's 教育支出, "其他科学技术支出" not 科学技术支出 (Dongguan, Suzhou); a
+    市对下转移支付 table's 卫生健康支出 is the part paid to lower governments (Chaoyang); a table of last year
+    in this year's report is 上年; a 会议费 column of a 三公 table is no 三公 figure (Suzhou's false ✓)."""
+    from ingest.keys import cell_key, table_profile
+
+    items = frozenset({"教育支出", "科学技术支出"})
+    assert phrase_key("普通教育支出", "预算", items) is None
+    assert phrase_key("10.其他科学技术支出（款）其他科学技术支出（项）支出", "预算", items) is None
+    assert phrase_key("全市安排教育支出", "预算", items).item == "教育支出"  # type: ignore[union-attr]
+    transfer = table_profile("2026年一般公共预算市对下转移支付预算明细表", "预算", 2026)
+    assert cell_key(transfer, "3.卫生健康支出", (), "2026年预算数", "", "预算", 2026).part == "转移支付"  # type: ignore[union-attr]
+    assert cell_key(transfer, "三、专项转移支付", (), "2026年预算数", "", "预算", 2026).part == ""  # type: ignore[union-attr]
+    last_year = table_profile("市本级2025年一般公共预算收支平衡情况表", "预算", 2026)
+    assert cell_key(last_year, "七、一般债务转贷支出", (), "快报数", "", "预算", 2026).stage == "2025年执行"  # type: ignore[union-attr]
+    three = table_profile("一般公共预算“三公”经费、会议费、培训费支出表", "预算", 2026)
+    assert cell_key(three, "", (), "会议费", "", "预算", 2026).item == "会议费"  # type: ignore[union-attr]
+    assert cell_key(three, "", (), "“三公”经费合计", "", "预算", 2026).item == "三公经费"  # type: ignore[union-attr]
+
+
+def test_a_paragraph_opened_by_its_part_and_a_bracketed_item_name() -> None:
+    """Changsha 公安局: "（二）项目支出：…其中：一般公共服务支出3.00万元，…。公共安全支出40230.95万元" lists
+    项目支出 items across sentences; Huzhou: "中医（民族）医院（项）" is the item, not its 款 公立医院."""
+    from ingest.statements import statements
+
+    text = (
+        "（二）项目支出：2025年本单位项目支出预算40233.95万元，主要是单位为完成特定行政工作任务而发生的支出，"
+        "其中：一般公共服务支出3.00万元，主要用于办公经费等方面。公共安全支出40230.95万元，主要用于警务辅助人员经费。\n"
+        "公共安全支出68629.12万元，占100.00%。"
+    )
+    items = frozenset({"一般公共服务支出", "公共安全支出"})
+    keys = {s.mention.text: s.key for s in statements(text, "预算", items, "四、一般公共预算拨款支出", 2025)}
+    assert keys["3.00万元"].part == keys["40230.95万元"].part == "项目支出"  # type: ignore[union-attr]
+    assert keys["68629.12万元"].part == ""  # type: ignore[union-attr]
+    key = phrase_key("（18）卫生健康支出（类）公立医院（款）中医（民族）医院（项）", "预算")
+    assert key is not None and key.item == "中医（民族）医院" and len(key.path) == 3
+
+
+def test_a_sentence_checked_alone_keeps_its_paragraph_head_and_a_net_figure_is_not_contradicted() -> None:
+    """The probe and `check` read one sentence at a time: its paragraph's "（二）项目支出：" comes with it as
+    context. "扣除…，全市一般公共预算支出2418834万元" is net of the deductions (Chaoyang): never ✗ against
+    the table's gross 3002891万元. A dated table's column of yet another year keeps its own year."""
+    from ingest.keys import cell_key, table_profile
+    from ingest.periods import paragraph_head
+    from ingest.statements import statements
+
+    text = (
+        "具体安排如下：\n（二）项目支出：2025年本单位项目支出预算40233.95万元。公共安全支出40230.95万元，主要用于警务。"
+    )
+    head = paragraph_head(text, text.find("公共安全支出40230"))
+    assert head == "（二）项目支出"
+    alone = statements(
+        "公共安全支出40230.95万元，主要用于警务。", "预算", frozenset({"公共安全支出"}), f"四、支出 > {head}", 2025
+    )
+    assert alone[0].key is not None and alone[0].key.part == "项目支出"
+    net = statements(
+        "扣除上解上级支出204597万元、年终结余373748万元，全市一般公共预算支出2418834万元。",
+        "预算",
+        frozenset(),
+        "",
+        2026,
+    )
+    assert [s.net for s in net] == [True, True, True]
+    dated = table_profile("市本级2025年国有资本经营预算收入执行情况表", "预算", 2026)
+    assert cell_key(dated, "国有资本经营预算收入合计", (), "2024年决算数", "", "预算", 2026).stage == "2024年决算"  # type: ignore[union-attr]
