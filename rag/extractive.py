@@ -4,6 +4,7 @@ in a cited passage because it only ever quotes."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -169,6 +170,7 @@ def amount_follows(content: str, text: str) -> float:
     return best
 
 
+@functools.lru_cache(maxsize=4096)  # coverage and contiguity read the same runs of each unit
 def _runs(content: str, text: str) -> tuple[float, float]:
     pieces = [p for p in content.split(" ") if p]
     total = sum(len(p) for p in pieces)

@@ -183,12 +183,14 @@ def abbreviations_in(question: str, full: str) -> set[str]:
     found: set[str] = set()
     if not full:
         return found
+    chars = set(full)
+    ends = chars & NAME_ENDS  # a piece must start with a character of full and end on one of these
     for run in CJK.findall(question):
         i = 0
         while i < len(run):
             best = ""
-            for j in range(min(len(run), i + 9), i + MIN_ABBREVIATION - 1, -1):
-                if abbreviates(run[i:j], full):
+            for j in range(min(len(run), i + 9), i + MIN_ABBREVIATION - 1, -1) if run[i] in chars else ():
+                if run[j - 1] in ends and abbreviates(run[i:j], full):
                     best = run[i:j]
                     break
             if best and not GENERIC_BODY.match(best):
