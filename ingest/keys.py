@@ -145,6 +145,16 @@ def stage_of(text: str, default: str = "") -> str:
     return default
 
 
+GOV_LEVEL = re.compile(r"(?:[市省区县州旗盟]|地区)本级|本级(?:财政|预算|政府)|全[市省区县]")
+
+
+def gov_level_of(text: str) -> str:
+    """The level a sentence or heading names as a government's ("市本级", "地区本级财政", "全市"), not a
+    department's own unit ("清城区工业和信息化局（本级）"): what a figure in the text is keyed with."""
+    m = GOV_LEVEL.search(text)
+    return ("本级" if "本级" in m.group(0) else "全市") if m else ""
+
+
 def level_of(text: str) -> str:
     """City reports give each figure for the whole city (全市) and for the city's own budget (本级)."""
     if re.search(r"本级", text):
@@ -410,7 +420,7 @@ PATH_FORM = re.compile(rf"({_PATH_NAME}{{2,30}}?)（类）({_PATH_NAME}{{1,30}}?
 
 def phrase_key(phrase: str, report_kind: str, items: frozenset[str] = frozenset()) -> FigureKey | None:
     key = _phrase_key(phrase, report_kind, items)
-    return replace(key, level=level_of(phrase)) if key is not None else None
+    return replace(key, level=gov_level_of(phrase)) if key is not None else None
 
 
 def _phrase_key(phrase: str, report_kind: str, items: frozenset[str]) -> FigureKey | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.keys import FUNDS, SPEND_PARTS, level_of
+from ingest.keys import FUNDS, SPEND_PARTS, gov_level_of
 
 PART_HEAD = re.compile(r"\s*[（(][一二三四五六七八九十\d]+[)）]\s*(" + "|".join(SPEND_PARTS) + r")[：:]")
 HEAD_PART = re.compile(r"[（(][一二三四五六七八九十\d]+[)）]\s*(" + "|".join(SPEND_PARTS) + r")$")
@@ -75,7 +75,7 @@ def context_scope(context: str) -> tuple[str, str]:
         if not fund and len(funds) == 1:
             fund = funds[0]
         if not level:
-            level = level_of(heading)
+            level = gov_level_of(heading)
         if fund and level:
             break
     return fund, level

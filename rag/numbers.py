@@ -171,7 +171,7 @@ def _level_unsure(said: FigureKey, cell: Fact, kf: KeyedFacts) -> str:
         return f"文中是{said.level}的数，表格未注明全市还是本级"
     if not said.level and cell.key.level:
         levels = {f.key.level for f in kf.by_item.get(LEVEL_MARK.sub("", norm(said.item)), []) if f.key}
-        if len(levels - {""}) > 1 or "" in levels:
+        if {"全市", "本级"} <= levels:
             return "文中未说明是全市还是本级，报告两种口径都有"
     return ""
 
