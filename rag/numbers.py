@@ -91,6 +91,11 @@ class KeyedFacts:
                 out.setdefault(named[item], []).append(f)
         return out
 
+    @cached_property
+    def levels(self) -> frozenset[str]:
+        """The levels (全市 / 本级 / "") its cells are keyed with: a government report has 全市 ones."""
+        return frozenset(f.key.level for f in self.facts if f.key is not None)
+
     def candidates(self, key: FigureKey) -> list[Fact]:
         same = self.by_item.get(LEVEL_MARK.sub("", norm(key.item)), [])
         return [f for f in same if f.key is not None and compatible(key, f.key)]
@@ -171,7 +176,8 @@ def _level_unsure(said: FigureKey, cell: Fact, kf: KeyedFacts) -> str:
         return f"文中是{said.level}的数，表格未注明全市还是本级"
     if not said.level and cell.key.level:
         levels = {f.key.level for f in kf.by_item.get(LEVEL_MARK.sub("", norm(said.item)), []) if f.key}
-        if {"全市", "本级"} <= levels:
+        # a government report (it has 全市 cells) whose item also stands in tables of no stated level
+        if {"全市", "本级"} <= levels or "" in levels and "全市" in kf.levels:
             return "文中未说明是全市还是本级，报告两种口径都有"
     return ""
 
