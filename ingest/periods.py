@@ -79,3 +79,15 @@ def context_scope(context: str) -> tuple[str, str]:
         if fund and level:
             break
     return fund, level
+
+
+# 专项债务 is the debt of the 政府性基金 budget (一般债务 that of the 一般公共预算): a sentence adding up
+# "专项债券收入" with other income, and naming no fund, speaks of the 政府性基金 budget
+SPECIAL_DEBT = re.compile(r"专项债券|专项债务")
+
+
+def sentence_fund(sentence: str) -> str:
+    """The fund a sentence's own words imply when it names none: 政府性基金 for one counting 专项债券."""
+    if any(pat.search(sentence) for _, pat in FUNDS) or re.search(r"一般债券|一般债务", sentence):
+        return ""
+    return "政府性基金" if SPECIAL_DEBT.search(sentence) else ""

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from ingest.facts import UNIT_FACTOR, parse_decimal
 from ingest.keys import PATH_FORM, SPEND_PARTS, YEAR_STAGE, FigureKey, norm, phrase_key, stage_of, stage_only
-from ingest.periods import HEAD_PART, PART_HEAD, YEAR, context_scope, other_period
+from ingest.periods import HEAD_PART, PART_HEAD, YEAR, context_scope, other_period, sentence_fund
 
 AMOUNT = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 NUMBER = re.compile(r"(?<![\d.,])" + AMOUNT + r"\s*(亿元|万元|千元|元|%)")
@@ -131,8 +131,9 @@ def _statements(
         under = next((m.group(1) for m in SUB_LIST.finditer(sentence[:start])), "") or para_part
         if under and not key.part and key.item:
             key = replace(key, part=under)
-        if fund and not key.scope:
-            key = replace(key, scope=fund)
+        own = sentence_fund(sentence)
+        if (own or fund) and not key.scope:
+            key = replace(key, scope=own or fund)
         if level and not key.level:
             key = replace(key, level=level)
         return key

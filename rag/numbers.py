@@ -158,7 +158,11 @@ def _judge_level(s: Statement, kf: KeyedFacts) -> tuple[str, Fact | None, str]:
         f = _most_specific(s.key, cands)
         if any(c.doubt for c in cands):
             return _unsure(next(c for c in cands if c.doubt), kf)
-        level = _level_unsure(s.key, f, kf) or ("文中数额扣除了若干项目，口径可能与表中不同" if s.net else "")
+        level = (
+            _level_unsure(s.key, f, kf)
+            or _budget_unsure(s.key, f, kf)
+            or ("文中数额扣除了若干项目，口径可能与表中不同" if s.net else "")
+        )
         if level:
             return "unclear", f, f"{where(f, kf.title)} 为{f.value}{f.unit}，但{level}；无法判定是否矛盾"
         return "mismatch", f, f"表中为{f.value}{f.unit}：{where(f, kf.title)}；文中为{m.text}"
@@ -174,12 +178,30 @@ def _level_unsure(said: FigureKey, cell: Fact, kf: KeyedFacts) -> str:
     assert cell.key is not None
     if said.level and not cell.key.level:
         return f"文中是{said.level}的数，表格未注明全市还是本级"
+    same = kf.by_item.get(LEVEL_MARK.sub("", norm(said.item)), [])
+    if said.level and any(
+        g.key and g.key.level not in ("", cell.key.level) and g.value_yuan == cell.value_yuan for g in same
+    ):
+        return "表中全市与本级的这一项数额相同，表格的口径无法判断"  # a title read as 全市 that is 本级
     if not said.level and cell.key.level:
         levels = {f.key.level for f in kf.by_item.get(LEVEL_MARK.sub("", norm(said.item)), []) if f.key}
         # a government report (it has 全市 cells) whose item also stands in tables of no stated level
         if {"全市", "本级"} <= levels or "" in levels and "全市" in kf.levels:
             return "文中未说明是全市还是本级，报告两种口径都有"
     return ""
+
+
+# rows every one of a government's four budgets has in its balance (转移支付收入, 上年结转, 调入资金 …)
+BALANCE_ITEM = re.compile(r"转移支付|补助|上解|结转|结余|调入|调出|转贷|还本|总计")
+
+
+def _budget_unsure(said: FigureKey, cell: Fact, kf: KeyedFacts) -> str:
+    """Why a government report's differing cell may be of another of its budgets, or "": a balance row
+    that each budget has, in a sentence naming no budget."""
+    assert cell.key is not None
+    if said.scope or "全市" not in kf.levels or not BALANCE_ITEM.search(cell.key.item):
+        return ""
+    return f"文中未说明是哪一本预算，表中是{cell.key.scope}预算的数"
 
 
 def _most_specific(key: FigureKey, facts: list[Fact]) -> Fact:

@@ -263,3 +263,15 @@ def test_a_sentence_checked_alone_keeps_its_paragraph_head_and_a_net_figure_is_n
     assert [s.net for s in net] == [True, True, True]
     dated = table_profile("市本级2025年国有资本经营预算收入执行情况表", "预算", 2026)
     assert cell_key(dated, "国有资本经营预算收入合计", (), "2024年决算数", "", "预算", 2026).stage == "2024年决算"  # type: ignore[union-attr]
+
+
+def test_a_government_reports_balance_row_or_level_it_cannot_tell_is_not_contradicted() -> None:
+    """Qingdao: "当年收入加上上级提前下达的转移支付收入0.13亿元…收入总计26.79亿元" names no budget, and every
+    budget has that row; a sentence counting 专项债券收入 speaks of the 政府性基金 budget."""
+    from ingest.periods import sentence_fund
+
+    assert (
+        sentence_fund("当年收入加上上级提前下达的转移支付收入1.81亿元,专项债券收入745.62亿元,收入总计1661.08亿元。")
+        == "政府性基金"
+    )
+    assert sentence_fund("一般公共预算收入完成122亿元，加上一般债券收入…") == ""
