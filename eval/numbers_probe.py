@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from ingest.periods import paragraph_head
+from ingest.periods import sentence_context
 from ingest.pipeline import Store
 from ingest.statements import SENTENCE, mentions
 from rag.numbers import KeyedFacts, check_numbers, keyed_reports
@@ -58,8 +58,7 @@ def report_sentences(store: Store, doc_id: str) -> list[tuple[str, int | None, s
             start, at = at, at + len(s)
             s = s.strip()
             if s and mentions(s):
-                head = paragraph_head(c.text, start)  # "（二）项目支出": what its items are part of
-                out.append((s, c.page, f"{c.section} > {head}" if head else c.section))
+                out.append((s, c.page, sentence_context(c.section, c.text, start)))
     return list(dict.fromkeys(out))
 
 

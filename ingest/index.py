@@ -7,7 +7,6 @@ which fails offline.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from pathlib import Path
@@ -17,19 +16,12 @@ import numpy as np
 
 from ingest.errors import BackendError
 from ingest.model import Chunk
-from ingest.wordtable import SHORT, WordTable, open_table, posseg
+from ingest.wordtable import SHORT, WordTable, ensure_table, jieba_module, open_table, posseg
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 _TOKEN_RE = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z]+|\d+(?:[.,]\d+)*%?")
 _STOP = set("的 了 和 与 及 是 在 为 对 等 中 其 个 年 之 或 并 将 由 按 以 于 有 无 也 被 从 向 所 把 这 那".split())
-
-
-def _jieba():  # noqa: ANN202
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
 
 
 _word_cache: Path | None = None
@@ -46,17 +38,17 @@ def use_word_table(cache_dir: Path) -> None:
 
 def prepare_word_table(cache_dir: Path) -> None:
     """Build the word table under cache_dir now if it is missing (2–3 s), not in the next ask."""
-    open_table(cache_dir)
+    ensure_table(cache_dir)
 
 
 def whole_dictionary() -> None:
     """Load jieba's whole dictionary (ingest cuts thousands of texts: one load is cheaper than lookups)."""
-    _jieba().initialize()
+    jieba_module().initialize()
 
 
 def _quick(text: str) -> WordTable | None:
     global _table, _word_cache
-    if _word_cache is None or len(text) > SHORT or _jieba().dt.initialized:
+    if _word_cache is None or len(text) > SHORT or jieba_module().dt.initialized:
         return None
     if _table is None:
         _table = open_table(_word_cache)
@@ -72,7 +64,7 @@ def _quick(text: str) -> WordTable | None:
 def words(text: str) -> list[str]:
     """jieba's words of a Chinese text, in order (precise mode: no overlapping sub-words)."""
     quick = _quick(text)
-    return quick.lcut(text) if quick else _jieba().lcut(text)
+    return quick.lcut(text) if quick else jieba_module().lcut(text)
 
 
 def tagged_words(text: str) -> list[tuple[str, str]]:
@@ -92,7 +84,7 @@ def tokenize(text: str) -> list[str]:
     for piece in _TOKEN_RE.findall(text):
         if "\u4e00" <= piece[0] <= "\u9fff":
             quick = _quick(piece)
-            cut = quick.lcut_for_search(piece) if quick else _jieba().lcut_for_search(piece)
+            cut = quick.lcut_for_search(piece) if quick else jieba_module().lcut_for_search(piece)
             out.extend(w for w in cut if w not in _STOP)
         elif piece[0].isdigit():
             out.append(piece.replace(",", ""))

@@ -155,15 +155,6 @@ def gov_level_of(text: str) -> str:
     return ("本级" if "本级" in m.group(0) else "全市") if m else ""
 
 
-def level_of(text: str) -> str:
-    """City reports give each figure for the whole city (全市) and for the city's own budget (本级)."""
-    if re.search(r"本级", text):
-        return "本级"
-    if re.search(r"全市|全省|全区|全县", text):
-        return "全市"
-    return ""
-
-
 def report_stage(report_kind: str) -> str:
     # a 绩效自评 report speaks of the year's actual spending, like a 决算
     return {"决算": "决算", "预算": "预算", "绩效自评": "决算"}.get(report_kind, "")

@@ -9,8 +9,9 @@ import re
 
 from ingest.keys import FUNDS, SPEND_PARTS, gov_level_of
 
-PART_HEAD = re.compile(r"\s*[（(][一二三四五六七八九十\d]+[)）]\s*(" + "|".join(SPEND_PARTS) + r")[：:]")
-HEAD_PART = re.compile(r"[（(][一二三四五六七八九十\d]+[)）]\s*(" + "|".join(SPEND_PARTS) + r")$")
+_NUMBERED_PART = r"[（(][一二三四五六七八九十\d]+[)）]\s*(" + "|".join(SPEND_PARTS) + ")"
+PART_HEAD = re.compile(r"\s*" + _NUMBERED_PART + "[：:]")  # "（二）项目支出：" opening a paragraph
+HEAD_PART = re.compile(_NUMBERED_PART + "$")  # the same, as the last heading of a sentence's context
 
 
 def paragraph_head(text: str, start: int) -> str:
@@ -19,6 +20,13 @@ def paragraph_head(text: str, start: int) -> str:
     line = text[text.rfind("\n", 0, start) + 1 :]
     m = PART_HEAD.match(line)
     return m.group(0).strip().rstrip("：:") if m else ""
+
+
+def sentence_context(section: str, text: str, start: int) -> str:
+    """The context of the sentence at `start` of a passage under `section`, checked alone: the section
+    path, and the part its paragraph opens with."""
+    head = paragraph_head(text, start)
+    return f"{section} > {head}" if head else section
 
 
 PARTIAL_YEAR = re.compile(r"上半年|[1一][-—~至到][6六]月|前三季度|[一二三]季度|1[-—~至到]\d{1,2}月")

@@ -243,10 +243,6 @@ class SparseIndex:
             self._counts = _sp().csr_matrix(self._count_arrays, shape=(len(self.ids), len(self.vocab)))
         return self._counts
 
-    @property
-    def weights(self) -> sp.csc_matrix:
-        return _sp().csc_matrix(self._columns, shape=(len(self.ids), len(self.vocab)))
-
     @staticmethod
     def refreshed(
         old: SparseIndex | None,

@@ -144,12 +144,9 @@ def _statements(
     para_part = head_part.group(1) if head_part else ""
     new_line = True
     for sentence in SENTENCE.split(text):
-        if new_line and offset:
+        if new_line:  # a line opening without a part ends the part; the text's first keeps its context's
             opened = PART_HEAD.match(sentence)
-            para_part = opened.group(1) if opened else ""
-        elif new_line:
-            opened = PART_HEAD.match(sentence)
-            para_part = opened.group(1) if opened else para_part
+            para_part = opened.group(1) if opened else para_part if not offset else ""
         new_line = sentence.endswith("\n")
         if not sentence.strip():
             subject = None  # a blank line: the next paragraph names its own subject
@@ -648,7 +645,8 @@ def _shares(
     before: tuple[str, list[Mention]] = ("", [])
     tables = resolve
     for sentence in SENTENCE.split(text):
-        resolve = tables if tables is None or year is None or not other_period(sentence, context, year) else None
+        has_share = tables is not None and year is not None and SHARE.search(sentence)
+        resolve = None if has_share and other_period(sentence, context, year) else tables  # another period's
         money = [m for m in mentions(sentence) if m.yuan is not None]
         for m in SHARE.finditer(sentence):
             part = _interval(m.group(1))

@@ -20,7 +20,8 @@ TABLE_VERSION = 1
 SHORT = 400  # longer texts (a chunk at ingest) load the whole dictionary once: one lookup per text would cost more
 
 
-def _jieba() -> Any:  # noqa: ANN401
+def jieba_module() -> Any:  # noqa: ANN401
+    """jieba, imported with its logging quiet."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -28,13 +29,13 @@ def _jieba() -> Any:  # noqa: ANN401
 
 
 def _dict_file() -> Path:
-    jieba = _jieba()
+    jieba = jieba_module()
     return Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
 
 
 def table_path(cache_dir: Path) -> Path:
     """Named by jieba's version and its dictionary's size: another dictionary gets another table."""
-    jieba = _jieba()
+    jieba = jieba_module()
     size = _dict_file().stat().st_size
     return cache_dir / f"jieba-words-{jieba.__version__}-{size}-v{TABLE_VERSION}.sqlite"
 
@@ -42,7 +43,7 @@ def table_path(cache_dir: Path) -> Path:
 def build_table(path: Path) -> None:
     """The table of (word or prefix, frequency, part-of-speech tag), as jieba builds its own: words with
     their counts, every prefix of a word not itself a word at 0, and the total of all counts."""
-    jieba = _jieba()
+    jieba = jieba_module()
     freq, total = jieba.Tokenizer.gen_pfdict(_dict_file().open("rb"))  # jieba's own reading; it closes the file
     tags: dict[str, str] = {}
     with _dict_file().open("rb") as f:
@@ -74,7 +75,7 @@ class WordTable:
         self._con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         meta = dict(self._con.execute("SELECT k, v FROM meta"))
         self._longest = int(meta["longest"])
-        jieba = _jieba()
+        jieba = jieba_module()
         self.tokenizer = jieba.Tokenizer()
         self.tokenizer.total = int(meta["total"])
         self.tokenizer.initialized = True  # its FREQ is filled here, never from the whole dictionary
@@ -122,7 +123,8 @@ class WordTable:
     def _tagged(self, text: str) -> list[tuple[str, str]]:
         self._learn(text)
         if self._pos is None:
-            pos = posseg().POSTokenizer.__new__(posseg().POSTokenizer)  # its __init__ reads every tag
+            cls = posseg().POSTokenizer
+            pos = cls.__new__(cls)  # its __init__ reads every tag
             pos.tokenizer = self.tokenizer
             pos.word_tag_tab = self._tags  # the same dict: tags learnt later are seen
             self._pos = pos
@@ -136,7 +138,7 @@ def posseg() -> Any:  # noqa: ANN401
     import sys
 
     if "jieba.posseg" not in sys.modules:
-        jieba = _jieba()
+        jieba = jieba_module()
         with jieba.dt.lock:
             kept = jieba.dt.dictionary
             jieba.dt.dictionary = os.devnull
@@ -147,13 +149,23 @@ def posseg() -> Any:  # noqa: ANN401
     return sys.modules["jieba.posseg"]
 
 
-def open_table(cache_dir: Path) -> WordTable | None:
-    """The table under cache_dir, built there first if missing; None when the home can't hold it
-    (read-only, full): the caller then loads jieba's whole dictionary."""
+def ensure_table(cache_dir: Path) -> Path | None:
+    """The table's path under cache_dir, built there first if missing; None when the home can't hold
+    it (read-only, full)."""
     path = table_path(cache_dir)
     try:
         if not path.is_file():
             build_table(path)
-        return WordTable(path)
+        return path
+    except (OSError, sqlite3.Error):
+        return None
+
+
+def open_table(cache_dir: Path) -> WordTable | None:
+    """The table under cache_dir (built if missing), or None: the caller then loads jieba's whole
+    dictionary."""
+    path = ensure_table(cache_dir)
+    try:
+        return WordTable(path) if path is not None else None
     except (OSError, sqlite3.Error, KeyError, ValueError):
         return None

@@ -92,13 +92,16 @@ class KeyedFacts:
         return out
 
     @cached_property
-    def levels(self) -> frozenset[str]:
-        """The levels (全市 / 本级 / "") its cells are keyed with: a government report has 全市 ones."""
-        return frozenset(f.key.level for f in self.facts if f.key is not None)
+    def government(self) -> bool:
+        """A government's report: some of its cells are keyed 全市."""
+        return any(f.key is not None and f.key.level == "全市" for f in self.facts)
+
+    def cells_of(self, item: str) -> list[Fact]:
+        """The cells of an item, by its normal form."""
+        return self.by_item.get(LEVEL_MARK.sub("", norm(item)), [])
 
     def candidates(self, key: FigureKey) -> list[Fact]:
-        same = self.by_item.get(LEVEL_MARK.sub("", norm(key.item)), [])
-        return [f for f in same if f.key is not None and compatible(key, f.key)]
+        return [f for f in self.cells_of(key.item) if f.key is not None and compatible(key, f.key)]
 
     def resolve(self, phrase: str) -> Decimal | None:
         """The amount (元) a named whole has in the tables, when every cell of its key agrees."""
@@ -158,13 +161,13 @@ def _judge_level(s: Statement, kf: KeyedFacts) -> tuple[str, Fact | None, str]:
         f = _most_specific(s.key, cands)
         if any(c.doubt for c in cands):
             return _unsure(next(c for c in cands if c.doubt), kf)
-        level = (
+        doubt = (
             _level_unsure(s.key, f, kf)
             or _budget_unsure(s.key, f, kf)
             or ("文中数额扣除了若干项目，口径可能与表中不同" if s.net else "")
         )
-        if level:
-            return "unclear", f, f"{where(f, kf.title)} 为{f.value}{f.unit}，但{level}；无法判定是否矛盾"
+        if doubt:
+            return "unclear", f, f"{where(f, kf.title)} 为{f.value}{f.unit}，但{doubt}；无法判定是否矛盾"
         return "mismatch", f, f"表中为{f.value}{f.unit}：{where(f, kf.title)}；文中为{m.text}"
     listed = "；".join(
         f"{where(f, kf.title)} {f.value}{f.unit}" + (f"（{f.doubt}）" if f.doubt else "") for f in cands[:3]
@@ -178,15 +181,15 @@ def _level_unsure(said: FigureKey, cell: Fact, kf: KeyedFacts) -> str:
     assert cell.key is not None
     if said.level and not cell.key.level:
         return f"文中是{said.level}的数，表格未注明全市还是本级"
-    same = kf.by_item.get(LEVEL_MARK.sub("", norm(said.item)), [])
+    same = kf.cells_of(said.item)
     if said.level and any(
         g.key and g.key.level not in ("", cell.key.level) and g.value_yuan == cell.value_yuan for g in same
     ):
         return "表中全市与本级的这一项数额相同，表格的口径无法判断"  # a title read as 全市 that is 本级
     if not said.level and cell.key.level:
-        levels = {f.key.level for f in kf.by_item.get(LEVEL_MARK.sub("", norm(said.item)), []) if f.key}
-        # a government report (it has 全市 cells) whose item also stands in tables of no stated level
-        if {"全市", "本级"} <= levels or "" in levels and "全市" in kf.levels:
+        levels = {f.key.level for f in same if f.key}
+        # a government report whose item also stands in tables of no stated level
+        if {"全市", "本级"} <= levels or "" in levels and kf.government:
             return "文中未说明是全市还是本级，报告两种口径都有"
     return ""
 
@@ -199,7 +202,7 @@ def _budget_unsure(said: FigureKey, cell: Fact, kf: KeyedFacts) -> str:
     """Why a government report's differing cell may be of another of its budgets, or "": a balance row
     that each budget has, in a sentence naming no budget."""
     assert cell.key is not None
-    if said.scope or "全市" not in kf.levels or not BALANCE_ITEM.search(cell.key.item):
+    if said.scope or not kf.government or not BALANCE_ITEM.search(cell.key.item):
         return ""
     return f"文中未说明是哪一本预算，表中是{cell.key.scope}预算的数"
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from ingest.errors import BadInputError
 from ingest.model import Answer, CheckedNumber, Retrieved
-from ingest.periods import paragraph_head
+from ingest.periods import sentence_context
 from ingest.pipeline import Store
 from ingest.settings import Settings
 from ingest.statements import mentions
@@ -179,9 +179,8 @@ class QA:
         for d in docs:
             for c in self.store.catalog.doc_chunks(d):
                 if c.kind == "text" and probe in compact(c.text):
-                    at = c.text.find(sentence.strip()[:12])
-                    head = paragraph_head(c.text, at) if at >= 0 else ""  # "（二）项目支出：" opening its paragraph
-                    return f"{c.section} > {head}" if head else c.section
+                    at = c.text.find(sentence.strip()[:12])  # its paragraph may open with "（二）项目支出："
+                    return sentence_context(c.section, c.text, at) if at >= 0 else c.section
         return ""
 
     def _period_unclear(
